@@ -1,0 +1,32 @@
+/*
+ * http_api.h: rexiand's HTTP server (libevent's evhttp): a fixed table of GET routes,
+ * each answered by a handler that writes its body into a buffer. Everything else is 404
+ * (unknown path) or 405 (other methods). Requests are bounded in header and body size and
+ * in time, so a client that never finishes its headers costs one socket until it times out.
+ */
+#ifndef REXIAN_HTTP_API_H
+#define REXIAN_HTTP_API_H
+
+#include <stddef.h>
+
+#include "rexian/jsonw.h"
+
+struct event_base;
+struct rx_http_api;
+
+/* Writes the body into out (a text buffer, JSON or not); returns the HTTP status. */
+typedef int (*rx_http_handler)(struct rx_jsonw *out, void *arg);
+
+struct rx_http_route {
+	const char *path;
+	const char *content_type;
+	rx_http_handler handler;
+};
+
+/* addr "127.0.0.1:8345" or "[::1]:8345". routes must outlive the server. */
+struct rx_http_api *rx_http_api_new(struct event_base *base, const char *addr,
+    const struct rx_http_route *routes, size_t nroutes, void *arg, char *err, size_t errlen);
+void rx_http_api_free(struct rx_http_api *h);
+unsigned long rx_http_api_requests(const struct rx_http_api *h);
+
+#endif

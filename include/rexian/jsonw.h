@@ -1,0 +1,39 @@
+/*
+ * jsonw.h: a small JSON writer into a growable buffer, for the outputs rexian builds
+ * itself (replay --json, /api/live, Redis summaries). It escapes strings per RFC 8259 and
+ * prints reals so that they read back to the same double. Commas are placed for the
+ * caller: a key or value after an earlier one at the same level gets one.
+ */
+#ifndef REXIAN_JSONW_H
+#define REXIAN_JSONW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define RX_JSONW_DEPTH 32
+
+struct rx_jsonw {
+	char *buf;
+	size_t len, cap;
+	bool failed;                  /* out of memory: the output is incomplete */
+	int depth;
+	bool need_comma[RX_JSONW_DEPTH];
+};
+
+void rx_jsonw_init(struct rx_jsonw *w);
+void rx_jsonw_release(struct rx_jsonw *w);   /* frees buf */
+void rx_jsonw_open(struct rx_jsonw *w, char bracket);   /* '{' or '[' */
+void rx_jsonw_close(struct rx_jsonw *w, char bracket);  /* '}' or ']' */
+void rx_jsonw_key(struct rx_jsonw *w, const char *key);
+void rx_jsonw_str(struct rx_jsonw *w, const char *s, size_t len);
+void rx_jsonw_cstr(struct rx_jsonw *w, const char *s);
+void rx_jsonw_uint(struct rx_jsonw *w, uint64_t v);
+void rx_jsonw_int(struct rx_jsonw *w, int64_t v);
+void rx_jsonw_real(struct rx_jsonw *w, double v);
+void rx_jsonw_bool(struct rx_jsonw *w, bool v);
+void rx_jsonw_null(struct rx_jsonw *w);
+/* Shortest "%.17g"-exact text of a double ("0.975", not "0.97499999999999998"). */
+int rx_format_real(char *out, size_t size, double v);
+
+#endif

@@ -1,0 +1,70 @@
+/*
+ * window.h: counters per scope over the windows supervisors read, and the per-minute and
+ * per-day buckets that Redis keeps for reports.
+ *
+ *   15m, 1h   rolling: facts stamped in (now - length, now], to the millisecond
+ *   today     since local midnight       shift   since the latest shift start
+ *   all       since the engine started
+ *
+ * Rolling windows keep the facts of the last hour in time order and subtract what ages
+ * out, so they are exact rather than bucketed. Facts arrive stamped at or before `now`;
+ * the owner rolls the windows to `now` before handing over facts of that time.
+ */
+#ifndef REXIAN_WINDOW_H
+#define REXIAN_WINDOW_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "rexian/metrics.h"
+#include "rexian/scope.h"
+#include "rexian/tz.h"
+
+enum rx_window_id { RX_WIN_15M, RX_WIN_1H, RX_WIN_TODAY, RX_WIN_SHIFT, RX_WIN_ALL, RX_WIN_COUNT };
+
+struct rx_outcome_count {
+	uint32_t outcome;   /* name id */
+	uint64_t count;
+};
+
+/* The counters of one scope in one window or bucket. */
+struct rx_stats {
+	struct rx_counters c;
+	struct rx_outcome_count *outcomes;
+	uint32_t noutcomes, outcomes_cap;
+};
+
+struct rx_windows_config {
+	struct rx_thresholds th;
+	bool rolling;   /* keep 15m and 1h (off for a plain replay) */
+	bool buckets;   /* keep per-minute (48 h) and per-day buckets */
+};
+
+typedef void (*rx_bucket_cb)(bool day, int64_t code, uint32_t scope, const struct rx_stats *st,
+    void *arg);
+
+struct rx_windows;
+
+/* scopes and tz are borrowed and must outlive the windows. */
+struct rx_windows *rx_windows_new(const struct rx_windows_config *cfg, struct rx_scopes *scopes,
+    struct rx_tz *tz);
+void rx_windows_free(struct rx_windows *w);
+
+void rx_windows_roll(struct rx_windows *w, int64_t now_ms);
+void rx_windows_fact(struct rx_windows *w, const struct rx_fact *f);
+
+/* Recompute max_talk of the rolling windows (a maximum does not subtract); call before
+ * reading them. */
+void rx_windows_refresh_max(struct rx_windows *w);
+/* The stats of a scope, or NULL if the scope has seen nothing in that window. */
+const struct rx_stats *rx_windows_get(const struct rx_windows *w, enum rx_window_id win,
+    uint32_t scope);
+const char *rx_window_name(enum rx_window_id win);
+int64_t rx_windows_start(const struct rx_windows *w, enum rx_window_id win);
+
+/* Buckets changed since the last call (or all with rx_windows_touch_buckets), each once;
+ * then they count as clean. Minute buckets older than 48 h are dropped. */
+void rx_windows_dirty_buckets(struct rx_windows *w, rx_bucket_cb cb, void *arg);
+void rx_windows_touch_buckets(struct rx_windows *w);
+
+#endif

@@ -1,0 +1,38 @@
+/*
+ * config.h: rexiand's settings, from an INI file (--config) and flags with the same
+ * names; flags win. One table of settings serves both.
+ */
+#ifndef REXIAND_CONFIG_H
+#define REXIAND_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "rexian/engine.h"
+#include "rexian/log.h"
+
+#define RXD_MAX_LISTEN 16
+
+struct rxd_config {
+	char listen[RXD_MAX_LISTEN][256];
+	int nlisten;
+	bool listen_from_flags;
+	char redis[512];
+	char http[128];
+	bool clock_event;            /* --clock event */
+	int flush_ms;
+	char prefix[64];
+	char timezone[64];
+	unsigned max_feeds;
+	enum rx_log_level log_level;
+	struct rx_engine_config engine;
+};
+
+enum rxd_config_result { RXD_CONFIG_RUN, RXD_CONFIG_EXIT_OK, RXD_CONFIG_ERROR };
+
+/* Defaults, then the file named by --config, then the flags. On error, a one-line reason
+ * in err. */
+enum rxd_config_result rxd_config_load(struct rxd_config *cfg, int argc, char **argv,
+    char *err, size_t errlen);
+
+#endif

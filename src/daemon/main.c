@@ -1,0 +1,364 @@
+/*
+ * main.c: rexiand, the collector. It wires the modules on one libevent loop:
+ *
+ *   feed sockets (listener) -> engine (call tracking, windows) -> Redis sink, HTTP API
+ *
+ * One heartbeat timer (--flush-ms) moves the wall clock forward, fires due timeouts and
+ * flushes to Redis; events are counted the moment they arrive. Nothing here computes a
+ * figure: the modules do, main only connects them.
+ */
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+
+#include "config.h"
+#include "rexian/engine.h"
+#include "rexian/http_api.h"
+#include "rexian/jsonw.h"
+#include "rexian/listener.h"
+#include "rexian/log.h"
+#include "rexian/redis_sink.h"
+#include "rexian/view.h"
+
+#define DRAIN_MS 300
+#define FINAL_FLUSH_WAIT_MS 3000
+/* With the event clock, time stops when the feed does; once it has been quiet this long,
+ * calls waiting only on the reorder grace are settled as at the end of `rexian replay`. */
+#define IDLE_SETTLE_MS 1000
+
+struct rxd {
+	struct rxd_config cfg;
+	struct event_base *base;
+	struct rx_engine *engine;
+	struct rx_listener *listeners[RXD_MAX_LISTEN];
+	int nlisteners;
+	struct rx_redis_sink *redis;
+	struct rx_http_api *http;
+	struct event *tick, *sigterm, *sigint;
+	int64_t newest_event_ms;      /* wall clock: the latest event time seen ... */
+	int64_t newest_event_mono;    /* ... and when it was seen */
+	int64_t stopping_since;       /* 0: running */
+	bool drained;
+	struct rx_ratelimit bad_line_rl;
+};
+
+/* ---- the clock ---- */
+
+/* Event time, rolled forward by the wall clock while the feed is idle. */
+static int64_t rxd_now(const struct rxd *d)
+{
+	if (d->cfg.clock_event || d->newest_event_ms == INT64_MIN)
+		return d->cfg.clock_event ? d->engine->now : rx_wall_ms();
+	return d->newest_event_ms + (rx_monotonic_ms() - d->newest_event_mono);
+}
+
+/* ---- feed hooks ---- */
+
+static void on_event(const struct rx_event *ev, void *arg)
+{
+	struct rxd *d = arg;
+
+	if (ev->ts_ms > d->newest_event_ms) {
+		d->newest_event_ms = ev->ts_ms;
+		d->newest_event_mono = rx_monotonic_ms();
+	}
+	rx_engine_event(d->engine, ev);
+}
+
+static void on_error(uint64_t conn, uint64_t line, const char *reason, void *arg)
+{
+	struct rxd *d = arg;
+	uint64_t suppressed;
+
+	if (rx_ratelimit_allow(&d->bad_line_rl, rx_monotonic_ms(), &suppressed))
+		rx_log(RX_LOG_WARN, "feed: connection %llu line %llu: %s; skipped%s",
+		    (unsigned long long)conn, (unsigned long long)line, reason,
+		    suppressed ? " (earlier bad lines not logged: see ingest.errors)" : "");
+}
+
+/* ---- views ---- */
+
+static void rxd_ingest(const struct rxd *d, struct rx_ingest_stats *in)
+{
+	memset(in, 0, sizeof *in);
+	for (int i = 0; i < d->nlisteners; i++) {
+		struct rx_listener_stats ls;
+		rx_listener_stats(d->listeners[i], &ls);
+		in->lines += ls.lines;
+		in->events += ls.events;
+		in->errors += ls.errors;
+		in->connections += ls.accepted;
+	}
+}
+
+static void view_clock(struct rx_jsonw *w, const struct rxd *d)
+{
+	rx_jsonw_open(w, '{');
+	rx_jsonw_key(w, "now_ms");
+	rx_jsonw_int(w, d->engine->now == INT64_MIN ? 0 : d->engine->now);
+	rx_jsonw_key(w, "mode");
+	rx_jsonw_cstr(w, d->cfg.clock_event ? "event" : "wall");
+	rx_jsonw_key(w, "timezone");
+	rx_jsonw_cstr(w, d->cfg.timezone);
+	rx_jsonw_key(w, "service_level_s");
+	rx_jsonw_real(w, (double)d->cfg.engine.th.sl_ms / 1000);
+	rx_jsonw_key(w, "long_talk_s");
+	rx_jsonw_real(w, (double)d->cfg.engine.th.long_ms / 1000);
+	rx_jsonw_close(w, '}');
+}
+
+static int api_live(struct rx_jsonw *w, void *arg)
+{
+	struct rxd *d = arg;
+	struct rx_ingest_stats in;
+
+	rxd_ingest(d, &in);
+	rx_windows_refresh_max(d->engine->windows);
+	rx_jsonw_open(w, '{');
+	rx_jsonw_key(w, "clock");
+	view_clock(w, d);
+	rx_jsonw_key(w, "ingest");
+	rx_view_ingest(w, &in, rx_calltrack_stats(d->engine->calls));
+	rx_jsonw_key(w, "live");
+	rx_view_live(w, d->engine);
+	rx_jsonw_key(w, "windows");
+	rx_jsonw_open(w, '{');
+	for (int i = 0; i < RX_WIN_COUNT; i++) {
+		rx_jsonw_key(w, rx_window_name((enum rx_window_id)i));
+		rx_view_window(w, d->engine, (enum rx_window_id)i);
+	}
+	rx_jsonw_close(w, '}');
+	rx_jsonw_close(w, '}');
+	return 200;
+}
+
+static int api_healthz(struct rx_jsonw *w, void *arg)
+{
+	(void)arg;
+	rx_jsonw_cstr(w, "ok");
+	return 200;
+}
+
+static const struct rx_http_route routes[] = {
+	{ "/healthz", "application/json", api_healthz },
+	{ "/api/live", "application/json; charset=utf-8", api_live },
+};
+
+/* ---- heartbeat and shutdown ---- */
+
+static void publish(struct rxd *d)
+{
+	struct rx_jsonw w;
+	struct rx_live live;
+	const struct rx_stats *g15, *gday;
+	struct rx_counters zero = RX_COUNTERS_INIT;
+	struct rx_metric m15[RX_METRICS_COUNT], mday[RX_METRICS_COUNT];
+
+	if (d->redis == NULL)
+		return;
+	g15 = rx_windows_get(d->engine->windows, RX_WIN_15M, RX_SCOPE_GLOBAL_INDEX);
+	gday = rx_windows_get(d->engine->windows, RX_WIN_TODAY, RX_SCOPE_GLOBAL_INDEX);
+	rx_metrics_derive(g15 ? &g15->c : &zero, m15);
+	rx_metrics_derive(gday ? &gday->c : &zero, mday);
+	rx_engine_live(d->engine, &live);
+	rx_jsonw_init(&w);
+	rx_jsonw_open(&w, '{');
+	rx_jsonw_key(&w, "clock_ms");
+	rx_jsonw_int(&w, d->engine->now == INT64_MIN ? 0 : d->engine->now);
+	rx_jsonw_key(&w, "waiting");
+	rx_jsonw_uint(&w, live.waiting);
+	rx_jsonw_key(&w, "offered_today");
+	rx_jsonw_uint(&w, mday[0].count);
+	rx_jsonw_key(&w, "service_level_15m");
+	if (m15[4].type == RX_METRIC_REAL)
+		rx_jsonw_real(&w, m15[4].real);
+	else
+		rx_jsonw_null(&w);
+	rx_jsonw_key(&w, "service_level_today");
+	if (mday[4].type == RX_METRIC_REAL)
+		rx_jsonw_real(&w, mday[4].real);
+	else
+		rx_jsonw_null(&w);
+	rx_jsonw_close(&w, '}');
+	rx_live_release(&live);
+	if (!w.failed)
+		rx_redis_sink_flush(d->redis, d->engine, w.buf);
+	rx_jsonw_release(&w);
+}
+
+static void finish_stop(struct rxd *d)
+{
+	for (int i = 0; i < d->nlisteners; i++)
+		rx_listener_drain(d->listeners[i]);
+	if (!d->cfg.clock_event)
+		rx_engine_advance(d->engine, rxd_now(d));
+	publish(d);
+}
+
+static void tick_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct rxd *d = arg;
+
+	(void)fd;
+	(void)what;
+	if (d->stopping_since != 0) {
+		int64_t waited = rx_monotonic_ms() - d->stopping_since;
+		if (waited >= DRAIN_MS && !d->drained) {
+			finish_stop(d);
+			d->drained = true;
+		}
+		if (waited >= DRAIN_MS && (d->redis == NULL || rx_redis_sink_idle(d->redis) ||
+		    waited >= DRAIN_MS + FINAL_FLUSH_WAIT_MS))
+			event_base_loopbreak(d->base);
+		return;
+	}
+	if (!d->cfg.clock_event)
+		rx_engine_advance(d->engine, rxd_now(d));
+	else if (d->newest_event_ms != INT64_MIN && rx_monotonic_ms() - d->newest_event_mono >= IDLE_SETTLE_MS)
+		rx_engine_finish(d->engine);   /* an idle replay: settle what waits on the grace */
+	publish(d);
+}
+
+static void signal_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct rxd *d = arg;
+	struct timeval tv = { 0, 50 * 1000 };
+
+	(void)what;
+	if (d->stopping_since != 0)
+		return;
+	rx_log(RX_LOG_INFO, "signal %d: no new connections; draining feeds, final flush", (int)sig);
+	d->stopping_since = rx_monotonic_ms();
+	for (int i = 0; i < d->nlisteners; i++)
+		rx_listener_stop(d->listeners[i]);
+	event_del(d->tick);
+	event_add(d->tick, &tv);   /* the shutdown steps run on a short tick */
+}
+
+/* ---- setup ---- */
+
+static int rxd_open_listeners(struct rxd *d)
+{
+	struct rx_listener_hooks hooks = { on_event, on_error, d };
+	char err[256];
+
+	for (int i = 0; i < d->cfg.nlisten; i++) {
+		struct rx_listener *l = rx_listener_new(d->base, d->cfg.listen[i], d->cfg.max_feeds,
+		    &hooks, err, sizeof err);
+		if (l == NULL) {
+			fprintf(stderr, "rexiand: %s\n", err);
+			return -1;
+		}
+		d->listeners[d->nlisteners++] = l;
+		rx_log(RX_LOG_INFO, "feed: listening on %s", d->cfg.listen[i]);
+	}
+	return 0;
+}
+
+static int rxd_open_sinks(struct rxd *d)
+{
+	char err[256];
+
+	if (strcmp(d->cfg.redis, "none") != 0) {
+		d->redis = rx_redis_sink_new(d->base, d->cfg.redis, d->cfg.prefix, err, sizeof err);
+		if (d->redis == NULL) {
+			fprintf(stderr, "rexiand: %s\n", err);
+			return -1;
+		}
+	}
+	if (strcmp(d->cfg.http, "none") != 0) {
+		d->http = rx_http_api_new(d->base, d->cfg.http, routes,
+		    sizeof routes / sizeof routes[0], d, err, sizeof err);
+		if (d->http == NULL) {
+			fprintf(stderr, "rexiand: %s\n", err);
+			return -1;
+		}
+		rx_log(RX_LOG_INFO, "http: listening on %s", d->cfg.http);
+	}
+	return 0;
+}
+
+static int rxd_open(struct rxd *d)
+{
+	struct timeval tv = { d->cfg.flush_ms / 1000, (d->cfg.flush_ms % 1000) * 1000 };
+
+	if (rx_tz_init(d->cfg.timezone) != 0) {
+		fprintf(stderr, "rexiand: unknown time zone '%s'\n", d->cfg.timezone);
+		return -1;
+	}
+	if ((d->engine = rx_engine_new(&d->cfg.engine)) == NULL) {
+		fprintf(stderr, "rexiand: bad --shifts '%s' (want HH:MM,HH:MM,...)\n",
+		    d->cfg.engine.shifts);
+		return -1;
+	}
+	if ((d->base = event_base_new()) == NULL) {
+		fprintf(stderr, "rexiand: cannot create the event loop\n");
+		return -1;
+	}
+	if (rxd_open_listeners(d) != 0 || rxd_open_sinks(d) != 0)
+		return -1;
+	d->tick = event_new(d->base, -1, EV_PERSIST, tick_cb, d);
+	d->sigterm = evsignal_new(d->base, SIGTERM, signal_cb, d);
+	d->sigint = evsignal_new(d->base, SIGINT, signal_cb, d);
+	if (d->tick == NULL || d->sigterm == NULL || d->sigint == NULL ||
+	    event_add(d->tick, &tv) != 0 || event_add(d->sigterm, NULL) != 0 ||
+	    event_add(d->sigint, NULL) != 0) {
+		fprintf(stderr, "rexiand: cannot set up timers and signals\n");
+		return -1;
+	}
+	return 0;
+}
+
+static void rxd_close(struct rxd *d)
+{
+	for (int i = 0; i < d->nlisteners; i++)
+		rx_listener_free(d->listeners[i]);
+	rx_http_api_free(d->http);
+	rx_redis_sink_free(d->redis);
+	if (d->tick != NULL)
+		event_free(d->tick);
+	if (d->sigterm != NULL)
+		event_free(d->sigterm);
+	if (d->sigint != NULL)
+		event_free(d->sigint);
+	if (d->base != NULL)
+		event_base_free(d->base);
+	rx_engine_free(d->engine);
+}
+
+int main(int argc, char **argv)
+{
+	static struct rxd d;
+	struct rx_ratelimit rl = RX_RATELIMIT_INIT(10000, 10);
+	char err[512];
+	int status = 0;
+
+	switch (rxd_config_load(&d.cfg, argc, argv, err, sizeof err)) {
+	case RXD_CONFIG_EXIT_OK:
+		return 0;
+	case RXD_CONFIG_ERROR:
+		fprintf(stderr, "rexiand: %s\n", err);
+		return 2;
+	case RXD_CONFIG_RUN:
+		break;
+	}
+	rx_log_set_level(d.cfg.log_level);
+	signal(SIGPIPE, SIG_IGN);
+	d.bad_line_rl = rl;
+	d.newest_event_ms = INT64_MIN;
+	if (rxd_open(&d) != 0) {
+		rxd_close(&d);
+		return 1;
+	}
+	rx_log(RX_LOG_INFO, "rexiand running: clock %s, flush every %d ms, time zone %s",
+	    d.cfg.clock_event ? "event" : "wall", d.cfg.flush_ms, d.cfg.timezone);
+	if (event_base_dispatch(d.base) < 0)
+		status = 1;
+	rx_log(RX_LOG_INFO, "rexiand stopped");
+	rxd_close(&d);
+	return status;
+}

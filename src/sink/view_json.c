@@ -1,0 +1,194 @@
+/*
+ * view_json.c: engine state to JSON, shared by replay, HTTP and the Redis summary.
+ */
+#include "rexian/view.h"
+
+#include <string.h>
+
+static const struct rx_stats empty_stats = { RX_COUNTERS_INIT, NULL, 0, 0 };
+
+void rx_view_ingest(struct rx_jsonw *w, const struct rx_ingest_stats *in,
+    const struct rx_calltrack_stats *ct)
+{
+	rx_jsonw_open(w, '{');
+	rx_jsonw_key(w, "lines");
+	rx_jsonw_uint(w, in->lines);
+	rx_jsonw_key(w, "events");
+	rx_jsonw_uint(w, in->events);
+	rx_jsonw_key(w, "errors");
+	rx_jsonw_uint(w, in->errors);
+	rx_jsonw_key(w, "duplicates");
+	rx_jsonw_uint(w, ct->duplicates);
+	rx_jsonw_key(w, "orphans");
+	rx_jsonw_uint(w, ct->orphans);
+	rx_jsonw_key(w, "clock_skew");
+	rx_jsonw_uint(w, ct->clock_skew);
+	rx_jsonw_key(w, "late");
+	rx_jsonw_uint(w, ct->late);
+	rx_jsonw_key(w, "stale");
+	rx_jsonw_uint(w, ct->stale);
+	rx_jsonw_key(w, "evicted");
+	rx_jsonw_uint(w, ct->evicted);
+	rx_jsonw_key(w, "calls_in_flight");
+	rx_jsonw_uint(w, ct->open);
+	rx_jsonw_close(w, '}');
+}
+
+void rx_view_stats(struct rx_jsonw *w, const struct rx_engine *e, const struct rx_stats *st)
+{
+	struct rx_metric m[RX_METRICS_COUNT];
+
+	if (st == NULL)
+		st = &empty_stats;
+	rx_metrics_derive(&st->c, m);
+	rx_jsonw_open(w, '{');
+	for (int i = 0; i < RX_METRICS_COUNT; i++) {
+		rx_jsonw_key(w, m[i].name);
+		if (m[i].type == RX_METRIC_COUNT)
+			rx_jsonw_uint(w, m[i].count);
+		else if (m[i].type == RX_METRIC_REAL)
+			rx_jsonw_real(w, m[i].real);
+		else
+			rx_jsonw_null(w);
+	}
+	rx_jsonw_key(w, "outcomes");
+	rx_jsonw_open(w, '{');
+	for (uint32_t i = 0; i < st->noutcomes; i++) {
+		if (st->outcomes[i].count == 0)
+			continue;
+		rx_jsonw_key(w, rx_names_str(e->names, st->outcomes[i].outcome));
+		rx_jsonw_uint(w, st->outcomes[i].count);
+	}
+	rx_jsonw_close(w, '}');
+	rx_jsonw_close(w, '}');
+}
+
+static void view_scope_map(struct rx_jsonw *w, const struct rx_engine *e, enum rx_window_id win,
+    enum rx_scope_type type)
+{
+	uint32_t n = rx_scopes_count(e->scopes);
+
+	rx_jsonw_open(w, '{');
+	for (uint32_t i = 0; i < n; i++) {
+		const struct rx_scope *sc = rx_scopes_at(e->scopes, i);
+		if (sc->type != type)
+			continue;
+		rx_jsonw_key(w, rx_names_str(e->names, sc->name));
+		rx_view_stats(w, e, rx_windows_get(e->windows, win, i));
+	}
+	rx_jsonw_close(w, '}');
+}
+
+void rx_view_window(struct rx_jsonw *w, const struct rx_engine *e, enum rx_window_id win)
+{
+	rx_jsonw_open(w, '{');
+	rx_jsonw_key(w, "global");
+	rx_view_stats(w, e, rx_windows_get(e->windows, win, RX_SCOPE_GLOBAL_INDEX));
+	rx_jsonw_key(w, "queues");
+	view_scope_map(w, e, win, RX_SCOPE_QUEUE);
+	rx_jsonw_key(w, "seats");
+	view_scope_map(w, e, win, RX_SCOPE_SEAT);
+	rx_jsonw_key(w, "platforms");
+	view_scope_map(w, e, win, RX_SCOPE_PLATFORM);
+	rx_jsonw_key(w, "outbound");
+	rx_view_stats(w, e, rx_windows_get(e->windows, win, RX_SCOPE_OUTBOUND_INDEX));
+	rx_jsonw_close(w, '}');
+}
+
+static void view_ms_as_s(struct rx_jsonw *w, int64_t ms)
+{
+	if (ms < 0)
+		rx_jsonw_null(w);
+	else
+		rx_jsonw_real(w, (double)ms / 1000);
+}
+
+static void view_live_queues(struct rx_jsonw *w, const struct rx_engine *e,
+    const struct rx_live *live)
+{
+	uint32_t n = rx_scopes_count(e->scopes);
+
+	rx_jsonw_open(w, '{');
+	for (uint32_t i = 0; i < n; i++) {
+		const struct rx_scope *sc = rx_scopes_at(e->scopes, i);
+		const struct rx_live_queue *q;
+		if (sc->type != RX_SCOPE_QUEUE || sc->name >= live->nqueues)
+			continue;
+		q = &live->queues[sc->name];
+		rx_jsonw_key(w, rx_names_str(e->names, sc->name));
+		rx_jsonw_open(w, '{');
+		rx_jsonw_key(w, "waiting");
+		rx_jsonw_uint(w, q->waiting);
+		rx_jsonw_key(w, "longest_wait_s");
+		view_ms_as_s(w, q->longest_wait_ms);
+		rx_jsonw_close(w, '}');
+	}
+	rx_jsonw_close(w, '}');
+}
+
+static void view_live_seats(struct rx_jsonw *w, const struct rx_engine *e)
+{
+	uint32_t limit = rx_seats_limit(e->seats);
+
+	rx_jsonw_open(w, '{');
+	for (uint32_t id = 1; id < limit; id++) {
+		const struct rx_seat *s = rx_seats_get(e->seats, id);
+		if (s == NULL)
+			continue;
+		rx_jsonw_key(w, rx_names_str(e->names, id));
+		rx_jsonw_open(w, '{');
+		rx_jsonw_key(w, "state");
+		rx_jsonw_cstr(w, s->on_calls ? "talking" : rx_seat_state_name(s->state));
+		rx_jsonw_key(w, "since_s");
+		view_ms_as_s(w, e->now > s->since_ms ? e->now - s->since_ms : 0);
+		rx_jsonw_key(w, "talk_s");
+		if (s->on_calls)
+			view_ms_as_s(w, e->now > s->call_since_ms ? e->now - s->call_since_ms : 0);
+		else
+			rx_jsonw_null(w);
+		rx_jsonw_close(w, '}');
+	}
+	rx_jsonw_close(w, '}');
+}
+
+void rx_view_live(struct rx_jsonw *w, struct rx_engine *e)
+{
+	struct rx_live live;
+
+	rx_engine_live(e, &live);
+	rx_jsonw_open(w, '{');
+	rx_jsonw_key(w, "waiting");
+	rx_jsonw_uint(w, live.waiting);
+	rx_jsonw_key(w, "longest_wait_s");
+	view_ms_as_s(w, live.longest_wait_ms);
+	rx_jsonw_key(w, "seats_logged_in");
+	rx_jsonw_uint(w, live.seats.logged_in);
+	rx_jsonw_key(w, "seats_ready");
+	rx_jsonw_uint(w, live.seats.ready);
+	rx_jsonw_key(w, "seats_on_call");
+	rx_jsonw_uint(w, live.seats.on_call);
+	rx_jsonw_key(w, "queues");
+	view_live_queues(w, e, &live);
+	rx_jsonw_key(w, "seats");
+	view_live_seats(w, e);
+	rx_jsonw_close(w, '}');
+	rx_live_release(&live);
+}
+
+void rx_view_replay(struct rx_jsonw *w, const struct rx_engine *e, const struct rx_ingest_stats *in)
+{
+	rx_jsonw_open(w, '{');
+	rx_jsonw_key(w, "ingest");
+	rx_view_ingest(w, in, rx_calltrack_stats(e->calls));
+	rx_jsonw_key(w, "global");
+	rx_view_stats(w, e, rx_windows_get(e->windows, RX_WIN_ALL, RX_SCOPE_GLOBAL_INDEX));
+	rx_jsonw_key(w, "queues");
+	view_scope_map(w, e, RX_WIN_ALL, RX_SCOPE_QUEUE);
+	rx_jsonw_key(w, "seats");
+	view_scope_map(w, e, RX_WIN_ALL, RX_SCOPE_SEAT);
+	rx_jsonw_key(w, "platforms");
+	view_scope_map(w, e, RX_WIN_ALL, RX_SCOPE_PLATFORM);
+	rx_jsonw_key(w, "outbound");
+	rx_view_stats(w, e, rx_windows_get(e->windows, RX_WIN_ALL, RX_SCOPE_OUTBOUND_INDEX));
+	rx_jsonw_close(w, '}');
+}

@@ -1,0 +1,67 @@
+"""rexiand fed over TCP (several connections, dirty feed) ends with the same figures in
+/api/live and in Redis as `rexian replay --json` of the same feed; caller numbers appear
+nowhere; bad lines are counted; SIGTERM exits 0 after a final flush."""
+import os
+import tempfile
+import time
+
+from harness import (Redis, Rexiand, check, finish, json_metrics_for_redis, make_feed,
+                     redis_hash_as_metrics, replay, same_figures, wait_for)
+
+feed = make_feed(seed=11, calls=600)
+path = tempfile.mktemp(suffix=".ndjson")
+with open(path, "wb") as f:
+    f.write(feed)
+want = replay(path)
+
+redis = Redis().start()
+d = Rexiand(f"redis://127.0.0.1:{redis.port}", ["--clock", "event"]).start()
+try:
+    d.send(feed, chunk=777, conns=1)
+    # the feed is in once every line is counted and the idle feed has been settled
+    wait_for(lambda: d.live()["ingest"]["lines"] == want["ingest"]["lines"], timeout=20)
+    time.sleep(1.5)
+    live = d.live()
+    for k in ("lines", "events", "errors", "duplicates", "orphans"):
+        check(live["ingest"][k] == want["ingest"][k], f"ingest.{k}: {live['ingest'][k]} != {want['ingest'][k]}")
+    got = live["windows"]["all"]
+    same_figures(got["global"], want["global"], "http.all.global")
+    same_figures(got["outbound"], want["outbound"], "http.all.outbound")
+    for kind in ("queues", "seats", "platforms"):
+        check(set(got[kind]) == set(want[kind]), f"http {kind} names differ")
+        for name in want[kind]:
+            same_figures(got[kind].get(name, {}), want[kind][name], f"http.all.{kind}.{name}")
+    check(want["global"]["offered"] > 400, "the feed has calls")
+
+    # Redis: the all window of every scope equals replay, nulls absent
+    time.sleep(0.5)
+    same_figures(redis_hash_as_metrics(redis.hgetall("rexian:all:global")),
+                 json_metrics_for_redis(want["global"]), "redis.all.global")
+    for name, m in want["queues"].items():
+        same_figures(redis_hash_as_metrics(redis.hgetall(f"rexian:all:queue:{name}")),
+                     json_metrics_for_redis(m), f"redis.all.queue.{name}")
+    for name, m in want["seats"].items():
+        same_figures(redis_hash_as_metrics(redis.hgetall(f"rexian:all:seat:{name}")),
+                     json_metrics_for_redis(m), f"redis.all.seat.{name}")
+    day_keys = redis.keys("rexian:day:*:global")
+    check(day_keys == ["rexian:day:20260302:global"], f"day bucket keys {day_keys}")
+    minute_keys = redis.keys("rexian:min:*:global")
+    check(len(minute_keys) > 30, f"minute buckets: {len(minute_keys)}")
+    check(0 < redis.cmd("TTL", minute_keys[0]) <= 172800, "minute buckets expire in 48 h")
+    answered = sum(int(redis.hgetall(k).get("answered", 0)) for k in minute_keys)
+    check(answered == want["global"]["answered"], f"minute buckets add up: {answered}")
+
+    # no citizen number anywhere: Redis, HTTP, log
+    dump = b"".join(k.encode() + b"".join(v.encode() for v in redis.hgetall(k).values())
+                    for k in redis.keys())
+    check(b"1380013" not in dump, "caller number in Redis")
+    check(b"1380013" not in d.get("/api/live"), "caller number in HTTP")
+    check("1380013" not in d.read_log(), "caller number in the log")
+    check("invalid JSON" in d.read_log(), "bad lines are logged")
+    check(d.get("/healthz").strip() == b'"ok"', "healthz")
+finally:
+    code = d.stop()
+    check(code == 0, f"SIGTERM exit status {code}")
+    redis.cleanup()
+    os.unlink(path)
+finish()
