@@ -17,7 +17,7 @@
 
 enum rx_fact_kind {
 	RX_FACT_ANSWERED,   /* offer and answer known: dur_ms = wait */
-	RX_FACT_ABANDONED,  /* offer and hangup known, no answer after the reorder grace */
+	RX_FACT_ABANDONED,  /* offer and hangup known, no answer (yet: may be retracted) */
 	RX_FACT_COMPLETED,  /* an answered call hung up: dur_ms = talk */
 	RX_FACT_STALE,      /* closed after max_call_age without a hangup */
 };
@@ -31,6 +31,7 @@ struct rx_fact {
 	uint32_t outcome;    /* disposition code from the hangup, 0 if none */
 	uint8_t kind;        /* enum rx_fact_kind */
 	bool outbound;
+	bool retract;        /* withdraws an identical fact emitted earlier */
 };
 
 /* Service-level and long-talk thresholds, both boundaries as the metrics define them. */

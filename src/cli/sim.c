@@ -1391,7 +1391,8 @@ sim_usage(FILE *f)
 "usage: rexian sim [options]\n"
 "Generate a realistic 12345 hotline call feed (NDJSON) by discrete-event simulation.\n"
 "\n"
-"  --start T        RFC 3339 time or epoch seconds (default: today 00:00 Asia/Shanghai)\n"
+"  --start T        RFC 3339 time, epoch seconds, or now (for a live feed at\n"
+"                   --speed 1); default: today 00:00 Asia/Shanghai\n"
 "  --hours H        simulate H hours of arrivals (default 24 unless --calls is given)\n"
 "  --calls N        stop after N inbound calls\n"
 "  --seed S         random seed; the same seed gives the same feed (default 1)\n"
@@ -1486,6 +1487,19 @@ bad:
 }
 
 static int
+sim_parse_seed(const char *arg, uint64_t *seed)
+{
+	char *end;
+
+	errno = 0;
+	*seed = strtoull(arg, &end, 10);
+	if (arg[0] >= '0' && arg[0] <= '9' && *end == '\0' && errno == 0)
+		return 0;
+	fprintf(stderr, "rexian sim: --seed: expected an unsigned integer, got '%s'\n", arg);
+	return -1;
+}
+
+static int
 sim_parse_opt(struct sim *s, int opt, const char *arg, const char *flag)
 {
 	struct sim_opts *o = &s->o;
@@ -1493,10 +1507,15 @@ sim_parse_opt(struct sim *s, int opt, const char *arg, const char *flag)
 
 	switch (opt) {
 	case 's':
-		if (sim_parse_epoch(arg, &o->start_ms) == 0 || sim_parse_rfc3339(arg, &o->start_ms) == 0)
+		if (strcmp(arg, "now") == 0) {
+			o->start_ms = (int64_t)time(NULL) * SIM_SEC;
 			return 0;
-		fprintf(stderr, "rexian sim: --start: expected RFC 3339 or epoch seconds, got '%s'\n",
-		    arg);
+		}
+		if (sim_parse_epoch(arg, &o->start_ms) == 0 ||
+		    sim_parse_rfc3339(arg, &o->start_ms) == 0)
+			return 0;
+		fprintf(stderr, "rexian sim: --start: expected RFC 3339, epoch seconds or now, "
+		    "got '%s'\n", arg);
 		return -1;
 	case 'H': return sim_num(flag, arg, 0.001, 24.0 * 366 * 100, &o->hours);
 	case 'n':
@@ -1505,10 +1524,7 @@ sim_parse_opt(struct sim *s, int opt, const char *arg, const char *flag)
 		o->calls = (uint64_t)v;
 		return 0;
 	case 'S':
-		if (sim_num(flag, arg, 0, 1.8e19, &v) < 0)
-			return -1;
-		o->seed = strtoull(arg, NULL, 10);
-		return 0;
+		return sim_parse_seed(arg, &o->seed);
 	case 'N':
 		if (sim_num(flag, arg, 1, 100000, &v) < 0)
 			return -1;

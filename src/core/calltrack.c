@@ -11,11 +11,13 @@
  *   NO_OFFER  answer and/or hangup, no offer   reorder grace -> orphan
  *   WAITING   offer                            max_call_age  -> stale, never offered
  *   TALKING   offer + answer                   max_call_age  -> stale, kept out of talk
- *   ENDING    offer + hangup, no answer        reorder grace -> abandoned
+ *   ENDING    offer + hangup, no answer        reorder grace -> final
  *   DONE      decided; dedup memory            dedup time    -> forgotten
  *
- * ENDING waits because in a reordered feed the answer may still be on its way: deciding
- * "abandoned" at the hangup would be wrong for the sorted feed.
+ * A call entering ENDING counts as abandoned at once, so wallboards see abandons without
+ * delay; but in a reordered feed its answer may still be on its way, so until the grace
+ * has passed an answer retracts the abandon and the call counts as answered instead,
+ * exactly as in the sorted feed.
  */
 #include "rexian/calltrack.h"
 
@@ -332,8 +334,8 @@ static int64_t last_seen(const struct call *c)
 	return t;
 }
 
-static void emit(struct rx_calltrack *ct, const struct call *c, enum rx_fact_kind kind,
-    int64_t ts, int64_t dur)
+static void emit_fact(struct rx_calltrack *ct, const struct call *c, enum rx_fact_kind kind,
+    int64_t ts, int64_t dur, bool retract)
 {
 	struct rx_fact f = {
 		.ts_ms = ts,
@@ -344,8 +346,21 @@ static void emit(struct rx_calltrack *ct, const struct call *c, enum rx_fact_kin
 		.outcome = (kind == RX_FACT_ABANDONED || kind == RX_FACT_COMPLETED) ? c->outcome : 0,
 		.kind = (uint8_t)kind,
 		.outbound = c->outbound,
+		.retract = retract,
 	};
 	ct->on_fact(&f, ct->arg);
+}
+
+static void emit(struct rx_calltrack *ct, const struct call *c, enum rx_fact_kind kind,
+    int64_t ts, int64_t dur)
+{
+	emit_fact(ct, c, kind, ts, dur, false);
+}
+
+/* The abandon of a call in ENDING, as counted and as retracted: the same fact. */
+static void emit_abandon(struct rx_calltrack *ct, const struct call *c, bool retract)
+{
+	emit_fact(ct, c, RX_FACT_ABANDONED, max64(c->t[RX_EV_OFFER], c->t[RX_EV_HANGUP]), 0, retract);
 }
 
 /* A duration between two stamps of possibly disagreeing clocks: never negative. */
@@ -379,10 +394,7 @@ static void decide(struct rx_calltrack *ct, uint32_t idx, int64_t at)
 		emit(ct, c, RX_FACT_STALE, at, 0);
 		break;
 	case PHASE_ENDING:
-		if (c->t[RX_EV_HANGUP] < c->t[RX_EV_OFFER])
-			ct->stats.clock_skew++;
-		emit(ct, c, RX_FACT_ABANDONED, last_seen(c), 0);
-		break;
+		break;   /* counted as abandoned when it entered ENDING: now final */
 	case PHASE_DONE:
 		return;
 	}
@@ -430,6 +442,11 @@ static void advance_phase(struct rx_calltrack *ct, uint32_t idx, uint8_t before)
 		emit(ct, c, RX_FACT_ANSWERED, max64(c->t[RX_EV_OFFER], c->t[RX_EV_ANSWER]),
 		    span(ct, c->t[RX_EV_OFFER], c->t[RX_EV_ANSWER]));
 	c->phase = (uint8_t)phase_of(c->seen);
+	if (c->phase == PHASE_ENDING) {
+		if (c->t[RX_EV_HANGUP] < c->t[RX_EV_OFFER])
+			ct->stats.clock_skew++;
+		emit_abandon(ct, c, false);
+	}
 	if (c->phase == PHASE_DONE) {
 		emit(ct, c, RX_FACT_COMPLETED, last_seen(c),
 		    span(ct, c->t[RX_EV_ANSWER], c->t[RX_EV_HANGUP]));
@@ -457,6 +474,11 @@ enum rx_track_result rx_calltrack_event(struct rx_calltrack *ct, const struct rx
 	if (c->phase == PHASE_DONE && c->seen != 0) {
 		ct->stats.late++;
 		return RX_TRACK_LATE;
+	}
+	if (c->phase == PHASE_ENDING && ev->kind == RX_EV_ANSWER) {
+		emit_abandon(ct, c, true);   /* the answer was on its way after all */
+		if (c->t[RX_EV_HANGUP] < c->t[RX_EV_OFFER])
+			ct->stats.clock_skew--;
 	}
 	before = c->seen;
 	c->seen |= bit;

@@ -57,8 +57,8 @@ void rx_seats_fact(struct rx_seats *s, const struct rx_fact *f)
 {
 	struct rx_seat *st;
 
-	if (f->seat == 0 || (st = seat_at(s, f->seat)) == NULL)
-		return;
+	if (f->seat == 0 || f->retract || (st = seat_at(s, f->seat)) == NULL)
+		return;   /* only abandons are retracted, and they have no seat */
 	if (!st->known) {
 		st->known = true;
 		st->state = RX_SEAT_LOGIN;

@@ -226,6 +226,33 @@ static void ring_insert(struct rx_windows *w, const struct rx_fact *f)
 	window_apply(w, RX_WIN_1H, f, +1);
 }
 
+static bool same_fact(const struct rx_fact *a, const struct rx_fact *b)
+{
+	return a->ts_ms == b->ts_ms && a->kind == b->kind && a->dur_ms == b->dur_ms &&
+	    a->queue == b->queue && a->platform == b->platform && a->seat == b->seat &&
+	    a->outcome == b->outcome && a->outbound == b->outbound;
+}
+
+/* Withdraws a fact inserted earlier; identical facts count the same, so any one will do.
+ * Searched from the newest end: retractions come within the reorder grace. */
+static void ring_remove(struct rx_windows *w, const struct rx_fact *f)
+{
+	uint32_t pos = w->ring_len;
+
+	while (pos > 0 && !same_fact(ring_at(w, pos - 1), f))
+		pos--;
+	if (pos-- == 0)
+		return;
+	if (pos >= w->quarter_at)
+		window_apply(w, RX_WIN_15M, f, -1);
+	else
+		w->quarter_at--;
+	window_apply(w, RX_WIN_1H, f, -1);
+	for (; pos + 1 < w->ring_len; pos++)
+		*ring_at(w, pos) = *ring_at(w, pos + 1);
+	w->ring_len--;
+}
+
 static void ring_roll(struct rx_windows *w)
 {
 	while (w->quarter_at < w->ring_len && ring_at(w, w->quarter_at)->ts_ms <= w->now - QUARTER_MS)
@@ -334,7 +361,7 @@ static struct bucket *bucket_get(struct rx_windows *w, bool day, int64_t code, u
 	return &w->buckets[w->nbuckets++];
 }
 
-static void buckets_fact(struct rx_windows *w, const struct rx_fact *f)
+static void buckets_fact(struct rx_windows *w, const struct rx_fact *f, int sign)
 {
 	int32_t day;
 	int64_t day_start = rx_tz_day_start(w->tz, f->ts_ms, &day);
@@ -346,12 +373,12 @@ static void buckets_fact(struct rx_windows *w, const struct rx_fact *f)
 	for (int i = 0; i < n; i++) {
 		struct bucket *b = bucket_get(w, false, minute, sc[i], minute_start);
 		if (b != NULL) {
-			stats_apply(&b->st, f, &w->cfg.th, +1);
+			stats_apply(&b->st, f, &w->cfg.th, sign);
 			b->dirty = true;
 		}
 		b = bucket_get(w, true, day, sc[i], day_start);
 		if (b != NULL) {
-			stats_apply(&b->st, f, &w->cfg.th, +1);
+			stats_apply(&b->st, f, &w->cfg.th, sign);
 			b->dirty = true;
 		}
 	}
@@ -429,14 +456,19 @@ void rx_windows_fact(struct rx_windows *w, const struct rx_fact *f)
 {
 	uint32_t sc[4];
 	int n = rx_scopes_of_fact(w->scopes, f, sc);
+	int sign = f->retract ? -1 : +1;
 
-	window_apply_to(w, RX_WIN_ALL, f, sc, n, +1);
+	window_apply_to(w, RX_WIN_ALL, f, sc, n, sign);
 	if (f->ts_ms >= w->start[RX_WIN_TODAY])
-		window_apply_to(w, RX_WIN_TODAY, f, sc, n, +1);
+		window_apply_to(w, RX_WIN_TODAY, f, sc, n, sign);
 	if (f->ts_ms >= w->start[RX_WIN_SHIFT])
-		window_apply_to(w, RX_WIN_SHIFT, f, sc, n, +1);
-	if (w->cfg.rolling && f->ts_ms > w->now - HOUR_MS)
-		ring_insert(w, f);
+		window_apply_to(w, RX_WIN_SHIFT, f, sc, n, sign);
+	if (w->cfg.rolling && f->ts_ms > w->now - HOUR_MS) {
+		if (f->retract)
+			ring_remove(w, f);
+		else
+			ring_insert(w, f);
+	}
 	if (w->cfg.buckets)
-		buckets_fact(w, f);
+		buckets_fact(w, f, sign);
 }
