@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "rexian/cli.h"
+#include "rexian/erlang.h"
 
 #define SIM_SEC 1000LL
 #define SIM_HOUR (3600 * SIM_SEC)
@@ -1083,35 +1084,23 @@ sim_rate_at(const struct sim *s, int64_t t)
 	return s->o.rate * p * (weekend ? SIM_WEEKEND : 1.0);
 }
 
-/*
- * Fewest agents answering `goal` of calls within `t_s`, by Erlang C, for `a` erlangs of
- * traffic with mean handling time `h_s`; Erlang B comes from the usual recursion over n.
- */
-static int
-sim_erlang_agents(double a, double h_s, double t_s, double goal)
-{
-	double b = 1.0;
-
-	for (int n = 1; n < 100000; n++) {
-		b = a * b / (n + a * b);
-		if (n <= a)
-			continue;
-		double c = n * b / (n - a * (1 - b));
-		if (1 - c * exp(-(n - a) * t_s / h_s) >= goal)
-			return n;
-	}
-	return 100000;
-}
-
 /* Seats needed at `rate` calls/h, grossed up for breaks; never under two. */
 static int
 sim_plan_need(const struct sim *s, double rate)
 {
-	double handle = s->o.aht_s + s->o.wrap_s + 4.0;
+	double handle = s->o.aht_s + s->o.wrap_s + 4.0;   /* talk, after-call work, ringing */
 	double shrink = SIM_BREAK_MEAN_S / (SIM_BREAK_EVERY_S + SIM_BREAK_MEAN_S);
-	int n = sim_erlang_agents(rate / 3600 * handle, handle, SIM_PLAN_WAIT_S, SIM_PLAN_GOAL);
+	struct rx_erlang_load load = { .erlangs = rate / 3600 * handle, .aht_s = handle,
+	    .patience_s = s->o.patience_s };
+	struct rx_erlang_goal goal = { .target = SIM_PLAN_GOAL, .within_s = SIM_PLAN_WAIT_S,
+	    .max_abandon = 1, .max_occupancy = 1 };
+	struct rx_erlang_result r;
+	int n;
 
-	n = (int)ceil(n / (1 - shrink));
+	if (rx_erlang_c_size(&load, &goal, &r) == 0)
+		n = rx_erlang_scheduled(r.agents, shrink);
+	else
+		n = (int)ceil(load.erlangs / (1 - shrink)) + 1;
 	return n < 2 ? 2 : n;
 }
 

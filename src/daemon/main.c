@@ -48,11 +48,13 @@ struct rxd {
 
 /* ---- the clock ---- */
 
-/* Event time, rolled forward by the wall clock while the feed is idle. */
+/* Event time, rolled forward by the wall clock while the feed is idle. Before the first
+ * event there is no time at all: jumping to the wall clock would make a feed of older
+ * events (a catch-up, a replay) look hours stale. */
 static int64_t rxd_now(const struct rxd *d)
 {
 	if (d->cfg.clock_event || d->newest_event_ms == INT64_MIN)
-		return d->cfg.clock_event ? d->engine->now : rx_wall_ms();
+		return d->engine->now;
 	return d->newest_event_ms + (rx_monotonic_ms() - d->newest_event_mono);
 }
 
