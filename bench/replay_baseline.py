@@ -3,9 +3,9 @@
 
 It is the benchmark's yardstick (bench/replay_bench.sh times it on the same feed) and a
 quick check of a generated feed against the published ranges: json.loads per line, calls
-tracked in a dict, inbound and outbound figures counted the obvious way. It takes the
-sorted, clean feed `rexian sim` writes; it does not handle repeats, reordering, clock
-skew or stale calls the way rexian does, which is the point of rexian.
+tracked in a dict, times as floats, inbound and outbound figures counted the obvious way.
+It takes the sorted, clean feed `rexian sim` writes; it does not handle repeats,
+reordering, clock skew or stale calls the way rexian does, which is the point of rexian.
 
 usage: replay_baseline.py [--json] FILE   (FILE may be - for stdin)
 """
@@ -13,28 +13,21 @@ import json
 import sys
 
 
-def ts_ms(v):
-    # Exact milliseconds from the number's text, never float * 1000.
-    s = repr(v) if isinstance(v, float) else str(v)
-    sec, _, frac = s.partition(".")
-    return int(sec) * 1000 + int((frac + "000")[:3])
-
-
 def new_block():
     return {"offered": 0, "answered": 0, "abandoned": 0, "within_sl": 0,
-            "wait_ms": 0, "completed": 0, "talk_ms": 0, "long": 0, "max_talk_ms": 0}
+            "wait": 0.0, "completed": 0, "talk": 0.0, "long": 0, "max_talk": 0.0}
 
 
-def count(lines, sl_ms=30000, long_ms=600000):
+def count(lines, sl=30.0, long=600.0):
     blocks = {"in": new_block(), "out": new_block()}
-    calls = {}  # call id -> [direction, offer ms, answer ms or None]
+    calls = {}  # call id -> [direction, offer time, answer time or None]
     events = errors = 0
     for line in lines:
         if not line.strip():
             continue
         try:
             ev = json.loads(line)
-            kind, t = ev["event"], ts_ms(ev["ts"])
+            kind, t = ev["event"], float(ev["ts"])
         except (ValueError, KeyError, TypeError):
             errors += 1
             continue
@@ -46,8 +39,8 @@ def count(lines, sl_ms=30000, long_ms=600000):
             c[2] = t
             b = blocks[c[0]]
             b["answered"] += 1
-            b["wait_ms"] += t - c[1]
-            b["within_sl"] += t - c[1] <= sl_ms
+            b["wait"] += t - c[1]
+            b["within_sl"] += t - c[1] <= sl
         elif kind == "hangup" and ev["call"] in calls:
             direction, _, answered = calls.pop(ev["call"])
             b = blocks[direction]
@@ -56,9 +49,10 @@ def count(lines, sl_ms=30000, long_ms=600000):
             else:
                 talk = t - answered
                 b["completed"] += 1
-                b["talk_ms"] += talk
-                b["long"] += talk > long_ms
-                b["max_talk_ms"] = max(b["max_talk_ms"], talk)
+                b["talk"] += talk
+                b["long"] += talk > long
+                if talk > b["max_talk"]:
+                    b["max_talk"] = talk
     return events, errors, blocks
 
 
@@ -72,10 +66,10 @@ def figures(b):
         "offered": offered, "answered": b["answered"], "abandoned": b["abandoned"],
         "service_level": ratio(b["within_sl"], offered),
         "connect_rate": ratio(b["answered"], offered),
-        "avg_wait_s": ratio(b["wait_ms"] / 1000, b["answered"]),
-        "avg_talk_s": ratio(b["talk_ms"] / 1000, b["completed"]),
+        "avg_wait_s": ratio(b["wait"], b["answered"]),
+        "avg_talk_s": ratio(b["talk"], b["completed"]),
         "long_talk_share": ratio(b["long"], b["completed"]),
-        "max_talk_s": b["max_talk_ms"] / 1000,
+        "max_talk_s": b["max_talk"],
     }
 
 

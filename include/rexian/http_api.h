@@ -27,6 +27,17 @@ struct rx_http_route {
 struct rx_http_api *rx_http_api_new(struct event_base *base, const char *addr,
     const struct rx_http_route *routes, size_t nroutes, void *arg, char *err, size_t errlen);
 void rx_http_api_free(struct rx_http_api *h);
+
+/* Serve the files under dir for paths no route claims ("/" is index.html). Only regular
+ * files whose real path lies inside dir are served: "..", encoded dots, absolute paths
+ * and symlinks leading out are all 404. -1 with a reason if dir is not a directory. */
+int rx_http_api_set_static(struct rx_http_api *h, const char *dir, char *err, size_t errlen);
+
+/* Server-Sent Events at path: each client gets the last broadcast at once, then every
+ * broadcast. A client that does not keep up (over 1 MiB queued) is dropped. */
+void rx_http_api_set_stream(struct rx_http_api *h, const char *path, unsigned max_clients);
+void rx_http_api_broadcast(struct rx_http_api *h, const char *event, const char *data, size_t len);
+unsigned rx_http_api_stream_clients(const struct rx_http_api *h);
 unsigned long rx_http_api_requests(const struct rx_http_api *h);
 
 #endif

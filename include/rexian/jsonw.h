@@ -33,6 +33,9 @@ void rx_jsonw_int(struct rx_jsonw *w, int64_t v);
 void rx_jsonw_real(struct rx_jsonw *w, double v);
 void rx_jsonw_bool(struct rx_jsonw *w, bool v);
 void rx_jsonw_null(struct rx_jsonw *w);
+/* Raw text, no separators: for non-JSON bodies (the Prometheus exposition). */
+void rx_jsonw_raw(struct rx_jsonw *w, const char *s, size_t len);
+void rx_jsonw_rawf(struct rx_jsonw *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Shortest "%.17g"-exact text of a double ("0.975", not "0.97499999999999998"). */
 int rx_format_real(char *out, size_t size, double v);
 

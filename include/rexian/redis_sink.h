@@ -49,6 +49,8 @@ void rx_redis_sink_free(struct rx_redis_sink *s);
 /* Writes the engine's current state. summary is the JSON published on <prefix>:updates. */
 void rx_redis_sink_flush(struct rx_redis_sink *s, struct rx_engine *e, const char *summary);
 bool rx_redis_sink_idle(const struct rx_redis_sink *s);
+/* One more command in the pipeline (alerts); false, and nothing sent, while disconnected. */
+bool rx_redis_sink_command(struct rx_redis_sink *s, int argc, const char **argv, const size_t *lens);
 const struct rx_redis_sink_stats *rx_redis_sink_stats(const struct rx_redis_sink *s);
 
 /* Scope key suffix ("queue:12345") into buf. */

@@ -35,6 +35,11 @@ struct rx_scopes *rx_scopes_new(void);
 void rx_scopes_free(struct rx_scopes *s);
 /* Index of the scope, creating it; UINT32_MAX when RX_SCOPE_MAX scopes exist. */
 uint32_t rx_scopes_get(struct rx_scopes *s, enum rx_scope_type type, uint32_t name);
+/* Index of an existing scope, or UINT32_MAX. */
+uint32_t rx_scopes_find(const struct rx_scopes *s, enum rx_scope_type type, uint32_t name);
+/* Parses "global", "outbound", "queue:NAME", "seat:ID", "platform:NAME" into a type and the
+ * position of the name in text (NULL for global and outbound); -1 if malformed. */
+int rx_scope_parse(const char *text, enum rx_scope_type *type, const char **name);
 uint32_t rx_scopes_count(const struct rx_scopes *s);
 const struct rx_scope *rx_scopes_at(const struct rx_scopes *s, uint32_t index);
 /* The scopes a fact counts in; returns how many (at most 4). */

@@ -24,6 +24,8 @@ void rx_view_stats(struct rx_jsonw *w, const struct rx_engine *e, const struct r
 /* {"global", "queues", "seats", "platforms", "outbound"} of one window. */
 void rx_view_window(struct rx_jsonw *w, const struct rx_engine *e, enum rx_window_id win);
 void rx_view_live(struct rx_jsonw *w, struct rx_engine *e);
+/* {"minutes": [...]}: the global per-minute buckets of the last `minutes` minutes. */
+void rx_view_history(struct rx_jsonw *w, struct rx_engine *e, int minutes);
 /* The whole `replay --json` object. */
 void rx_view_replay(struct rx_jsonw *w, const struct rx_engine *e, const struct rx_ingest_stats *in);
 

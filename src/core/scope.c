@@ -74,6 +74,32 @@ uint32_t rx_scopes_get(struct rx_scopes *s, enum rx_scope_type type, uint32_t na
 	return s->count++;
 }
 
+uint32_t rx_scopes_find(const struct rx_scopes *s, enum rx_scope_type type, uint32_t name)
+{
+	if (name >= s->by_name_cap[type] || s->by_name[type][name] == 0)
+		return UINT32_MAX;
+	return s->by_name[type][name] - 1;
+}
+
+int rx_scope_parse(const char *text, enum rx_scope_type *type, const char **name)
+{
+	*name = NULL;
+	for (int t = 0; t < RX_SCOPE_TYPES; t++) {
+		const char *tn = rx_scope_type_name((enum rx_scope_type)t);
+		size_t n = strlen(tn);
+		if (strncmp(text, tn, n) != 0)
+			continue;
+		*type = (enum rx_scope_type)t;
+		if (t == RX_SCOPE_GLOBAL || t == RX_SCOPE_OUTBOUND)
+			return text[n] == '\0' ? 0 : -1;
+		if (text[n] != ':' || text[n + 1] == '\0')
+			return -1;
+		*name = text + n + 1;
+		return 0;
+	}
+	return -1;
+}
+
 uint32_t rx_scopes_count(const struct rx_scopes *s)
 {
 	return s->count;

@@ -414,6 +414,12 @@ void rx_windows_dirty_buckets(struct rx_windows *w, rx_bucket_cb cb, void *arg)
 	}
 }
 
+void rx_windows_foreach_bucket(const struct rx_windows *w, rx_bucket_cb cb, void *arg)
+{
+	for (uint32_t i = 0; i < w->nbuckets; i++)
+		cb(w->buckets[i].day, w->buckets[i].code, w->buckets[i].scope, &w->buckets[i].st, arg);
+}
+
 void rx_windows_touch_buckets(struct rx_windows *w)
 {
 	for (uint32_t i = 0; i < w->nbuckets; i++)

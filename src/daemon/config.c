@@ -13,7 +13,7 @@
 #define REXIAN_VERSION "0.1.0"
 #endif
 
-enum kind { K_STR, K_INT, K_MS, K_LISTEN, K_CLOCK, K_LOG };
+enum kind { K_STR, K_INT, K_MS, K_LISTEN, K_CLOCK, K_LOG, K_ALERT, K_REAL };
 
 struct setting {
 	const char *name;
@@ -44,6 +44,12 @@ static const struct setting settings[] = {
 	NUM(K_INT, engine.track.max_calls, "max-calls", "call records kept at most (1000000)"),
 	NUM(K_INT, max_feeds, "max-feeds", "feed connections at most (16384)"),
 	{ "log-level", K_LOG, offsetof(struct rxd_config, log_level), 0, "debug, info, warn, error (info)" },
+	STR(wallboard, "wallboard", "directory of the wallboard page served at / (built-in)"),
+	{ "alert", K_ALERT, 0, 0, "alert rule, repeatable: 'NAME: METRIC SCOPE WINDOW OP X [min=N] [for=S] [clear=Y]', or none" },
+	STR(alert_webhook, "alert-webhook", "Alertmanager API URL, http://HOST:PORT/api/v2/alerts"),
+	NUM(K_REAL, target_sl, "target-service-level", "wallboard: service level shown green from (0.95)"),
+	NUM(K_REAL, warn_sl, "warn-service-level", "wallboard: amber from, red below (0.90)"),
+	NUM(K_REAL, target_connect, "target-connect-rate", "wallboard: connect rate target (0.99)"),
 };
 #define NSETTINGS (sizeof settings / sizeof settings[0])
 
@@ -57,6 +63,10 @@ static void config_defaults(struct rxd_config *cfg)
 	strcpy(cfg->timezone, "Asia/Shanghai");
 	cfg->max_feeds = 16384;
 	cfg->log_level = RX_LOG_INFO;
+	cfg->nalerts = -1;
+	cfg->target_sl = 0.95;
+	cfg->warn_sl = 0.90;
+	cfg->target_connect = 0.99;
 	rx_engine_config_default(&cfg->engine);
 	cfg->engine.buckets = true;
 }
@@ -72,6 +82,8 @@ static int set_number(const struct setting *s, struct rxd_config *cfg, const cha
 		return -1;
 	if (s->kind == K_MS)
 		*(int64_t *)((char *)cfg + s->off) = (int64_t)(d * 1000 + 0.5);
+	else if (s->kind == K_REAL)
+		*(double *)((char *)cfg + s->off) = d;
 	else if (s->off == offsetof(struct rxd_config, flush_ms))
 		cfg->flush_ms = d < 10 ? 10 : (int)d;
 	else
@@ -91,7 +103,17 @@ static int config_set(struct rxd_config *cfg, const struct setting *s, const cha
 		return 0;
 	case K_INT:
 	case K_MS:
+	case K_REAL:
 		return set_number(s, cfg, v);
+	case K_ALERT:
+		if (cfg->nalerts < 0)
+			cfg->nalerts = 0;
+		if (strcmp(v, "none") == 0)
+			return 0;
+		if (cfg->nalerts == RXD_MAX_ALERTS || strlen(v) >= sizeof cfg->alerts[0])
+			return -1;
+		strcpy(cfg->alerts[cfg->nalerts++], v);
+		return 0;
 	case K_LISTEN:
 		if (cfg->nlisten == RXD_MAX_LISTEN || strlen(v) >= sizeof cfg->listen[0])
 			return -1;
@@ -222,6 +244,10 @@ enum rxd_config_result rxd_config_load(struct rxd_config *cfg, int argc, char **
 		if (settings[c].kind == K_LISTEN && !cfg->listen_from_flags) {
 			cfg->nlisten = 0;   /* flags replace the file's list */
 			cfg->listen_from_flags = true;
+		}
+		if (settings[c].kind == K_ALERT && !cfg->alerts_from_flags) {
+			cfg->nalerts = 0;
+			cfg->alerts_from_flags = true;
 		}
 		if (config_set(cfg, &settings[c], optarg) != 0) {
 			snprintf(err, errlen, "bad value for --%s: '%s'", settings[c].name, optarg);

@@ -12,6 +12,7 @@
 #include "rexian/log.h"
 
 #define RXD_MAX_LISTEN 16
+#define RXD_MAX_ALERTS 32
 
 struct rxd_config {
 	char listen[RXD_MAX_LISTEN][256];
@@ -26,6 +27,12 @@ struct rxd_config {
 	unsigned max_feeds;
 	enum rx_log_level log_level;
 	struct rx_engine_config engine;
+	char wallboard[512];         /* "" = the built-in default */
+	char alerts[RXD_MAX_ALERTS][256];
+	int nalerts;                 /* -1: defaults; "none" gives 0 */
+	bool alerts_from_flags;
+	char alert_webhook[512];
+	double target_sl, warn_sl, target_connect;
 };
 
 enum rxd_config_result { RXD_CONFIG_RUN, RXD_CONFIG_EXIT_OK, RXD_CONFIG_ERROR };

@@ -16,11 +16,14 @@
 #include <event2/event.h>
 
 #include "config.h"
+#include "rexian/alert.h"
+#include "rexian/alert_sink.h"
 #include "rexian/engine.h"
 #include "rexian/http_api.h"
 #include "rexian/jsonw.h"
 #include "rexian/listener.h"
 #include "rexian/log.h"
+#include "rexian/prom.h"
 #include "rexian/redis_sink.h"
 #include "rexian/view.h"
 
@@ -38,6 +41,9 @@ struct rxd {
 	int nlisteners;
 	struct rx_redis_sink *redis;
 	struct rx_http_api *http;
+	struct rx_alert_rule rules[RXD_MAX_ALERTS];
+	size_t nrules;
+	struct rx_alert_sink *alerts;
 	struct event *tick, *sigterm, *sigint;
 	int64_t newest_event_ms;      /* wall clock: the latest event time seen ... */
 	int64_t newest_event_mono;    /* ... and when it was seen */
@@ -113,9 +119,21 @@ static void view_clock(struct rx_jsonw *w, const struct rxd *d)
 	rx_jsonw_close(w, '}');
 }
 
-static int api_live(struct rx_jsonw *w, void *arg)
+static void view_targets(struct rx_jsonw *w, const struct rxd *d)
 {
-	struct rxd *d = arg;
+	rx_jsonw_open(w, '{');
+	rx_jsonw_key(w, "service_level");
+	rx_jsonw_real(w, d->cfg.target_sl);
+	rx_jsonw_key(w, "service_level_warn");
+	rx_jsonw_real(w, d->cfg.warn_sl);
+	rx_jsonw_key(w, "connect_rate");
+	rx_jsonw_real(w, d->cfg.target_connect);
+	rx_jsonw_close(w, '}');
+}
+
+/* The snapshot of docs/http-api.md: /api/live, and each Server-Sent Event. */
+static void rxd_snapshot(struct rx_jsonw *w, struct rxd *d)
+{
 	struct rx_ingest_stats in;
 
 	rxd_ingest(d, &in);
@@ -134,7 +152,82 @@ static int api_live(struct rx_jsonw *w, void *arg)
 		rx_view_window(w, d->engine, (enum rx_window_id)i);
 	}
 	rx_jsonw_close(w, '}');
+	rx_jsonw_key(w, "history");
+	rx_view_history(w, d->engine, 60);
+	rx_jsonw_key(w, "targets");
+	view_targets(w, d);
+	rx_jsonw_key(w, "alerts");
+	rx_alert_sink_json(d->alerts, w, false);
 	rx_jsonw_close(w, '}');
+}
+
+static int api_live(struct rx_jsonw *w, void *arg)
+{
+	rxd_snapshot(w, arg);
+	return 200;
+}
+
+static int api_alerts(struct rx_jsonw *w, void *arg)
+{
+	struct rxd *d = arg;
+
+	rx_alert_sink_json(d->alerts, w, true);
+	return 200;
+}
+
+static int api_config(struct rx_jsonw *w, void *arg)
+{
+	struct rxd *d = arg;
+	char text[512];
+
+	rx_jsonw_open(w, '{');
+	rx_jsonw_key(w, "service_level_s");
+	rx_jsonw_real(w, (double)d->cfg.engine.th.sl_ms / 1000);
+	rx_jsonw_key(w, "long_talk_s");
+	rx_jsonw_real(w, (double)d->cfg.engine.th.long_ms / 1000);
+	rx_jsonw_key(w, "timezone");
+	rx_jsonw_cstr(w, d->cfg.timezone);
+	rx_jsonw_key(w, "shifts");
+	rx_jsonw_cstr(w, d->cfg.engine.shifts);
+	rx_jsonw_key(w, "targets");
+	view_targets(w, d);
+	rx_jsonw_key(w, "rules");
+	rx_jsonw_open(w, '[');
+	for (size_t i = 0; i < d->nrules; i++) {
+		rx_alert_format(&d->rules[i], text, sizeof text);
+		rx_jsonw_cstr(w, text);
+	}
+	rx_jsonw_close(w, ']');
+	rx_jsonw_close(w, '}');
+	return 200;
+}
+
+static int api_metrics(struct rx_jsonw *w, void *arg)
+{
+	struct rxd *d = arg;
+	struct rx_prom_health h = { 0 };
+	const struct rx_redis_sink_stats *rs = d->redis ? rx_redis_sink_stats(d->redis) : NULL;
+
+	rxd_ingest(d, &h.ingest);
+	for (int i = 0; i < d->nlisteners; i++) {
+		struct rx_listener_stats ls;
+		rx_listener_stats(d->listeners[i], &ls);
+		h.feeds_refused += ls.refused;
+		h.feeds_open += ls.open;
+	}
+	if (rs != NULL) {
+		h.redis_enabled = true;
+		h.redis_up = rs->connected;
+		h.redis_reconnects = rs->failures;
+		h.redis_errors = rs->errors;
+		h.redis_flushes = rs->flushes;
+		h.redis_flushes_skipped = rs->flushes_skipped;
+		h.redis_flush_s = rs->last_flush_ms / 1000;
+	}
+	h.webhook_failures = rx_alert_sink_webhook_failures(d->alerts);
+	h.rules = d->rules;
+	h.nrules = d->nrules;
+	rx_prom_write(w, d->engine, &h);
 	return 200;
 }
 
@@ -148,6 +241,9 @@ static int api_healthz(struct rx_jsonw *w, void *arg)
 static const struct rx_http_route routes[] = {
 	{ "/healthz", "application/json", api_healthz },
 	{ "/api/live", "application/json; charset=utf-8", api_live },
+	{ "/api/alerts", "application/json; charset=utf-8", api_alerts },
+	{ "/api/config", "application/json; charset=utf-8", api_config },
+	{ "/metrics", "text/plain; version=0.0.4; charset=utf-8", api_metrics },
 };
 
 /* ---- heartbeat and shutdown ---- */
@@ -192,13 +288,34 @@ static void publish(struct rxd *d)
 	rx_jsonw_release(&w);
 }
 
+static void alert_cb(const struct rx_alert_event *ev, void *arg)
+{
+	rx_alert_sink_event(arg, ev);
+}
+
+/* One heartbeat's outputs: alert rules, Redis, the event stream. */
+static void rxd_outputs(struct rxd *d)
+{
+	rx_alert_evaluate(d->rules, d->nrules, d->engine, alert_cb, d->alerts);
+	rx_alert_sink_tick(d->alerts);
+	publish(d);
+	if (d->http != NULL && rx_http_api_stream_clients(d->http) > 0) {
+		struct rx_jsonw w;
+		rx_jsonw_init(&w);
+		rxd_snapshot(&w, d);
+		if (!w.failed)
+			rx_http_api_broadcast(d->http, "snapshot", w.buf, w.len);
+		rx_jsonw_release(&w);
+	}
+}
+
 static void finish_stop(struct rxd *d)
 {
 	for (int i = 0; i < d->nlisteners; i++)
 		rx_listener_drain(d->listeners[i]);
 	if (!d->cfg.clock_event)
 		rx_engine_advance(d->engine, rxd_now(d));
-	publish(d);
+	rxd_outputs(d);
 }
 
 static void tick_cb(evutil_socket_t fd, short what, void *arg)
@@ -222,7 +339,7 @@ static void tick_cb(evutil_socket_t fd, short what, void *arg)
 		rx_engine_advance(d->engine, rxd_now(d));
 	else if (d->newest_event_ms != INT64_MIN && rx_monotonic_ms() - d->newest_event_mono >= IDLE_SETTLE_MS)
 		rx_engine_finish(d->engine);   /* an idle replay: settle what waits on the grace */
-	publish(d);
+	rxd_outputs(d);
 }
 
 static void signal_cb(evutil_socket_t sig, short what, void *arg)
@@ -261,6 +378,46 @@ static int rxd_open_listeners(struct rxd *d)
 	return 0;
 }
 
+static int rxd_open_alerts(struct rxd *d)
+{
+	char err[512];
+
+	if (d->cfg.nalerts < 0) {
+		d->nrules = rx_alert_defaults(d->rules, RXD_MAX_ALERTS);
+	} else {
+		for (int i = 0; i < d->cfg.nalerts; i++)
+			if (rx_alert_parse(d->cfg.alerts[i], &d->rules[d->nrules++], err, sizeof err) != 0) {
+				fprintf(stderr, "rexiand: %s\n", err);
+				return -1;
+			}
+	}
+	d->alerts = rx_alert_sink_new(d->base, d->redis, d->cfg.prefix,
+	    d->cfg.alert_webhook[0] ? d->cfg.alert_webhook : NULL, d->rules, d->nrules, err, sizeof err);
+	if (d->alerts == NULL) {
+		fprintf(stderr, "rexiand: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+/* The wallboard: --wallboard, else the source tree's (a build run in place), else the
+ * installed copy. */
+static void rxd_wallboard(struct rxd *d)
+{
+	static const char *const builtin[] = { REXIAN_SOURCE_WALLBOARD, REXIAN_DATA_WALLBOARD };
+	char err[600];
+
+	if (d->cfg.wallboard[0] != '\0') {
+		if (rx_http_api_set_static(d->http, d->cfg.wallboard, err, sizeof err) != 0)
+			rx_log(RX_LOG_WARN, "http: %s; no wallboard", err);
+		return;
+	}
+	for (size_t i = 0; i < sizeof builtin / sizeof builtin[0]; i++)
+		if (rx_http_api_set_static(d->http, builtin[i], err, sizeof err) == 0)
+			return;
+	rx_log(RX_LOG_WARN, "http: no wallboard directory found; use --wallboard DIR");
+}
+
 static int rxd_open_sinks(struct rxd *d)
 {
 	char err[256];
@@ -279,9 +436,11 @@ static int rxd_open_sinks(struct rxd *d)
 			fprintf(stderr, "rexiand: %s\n", err);
 			return -1;
 		}
+		rx_http_api_set_stream(d->http, "/api/stream", 256);
+		rxd_wallboard(d);
 		rx_log(RX_LOG_INFO, "http: listening on %s", d->cfg.http);
 	}
-	return 0;
+	return rxd_open_alerts(d);
 }
 
 static int rxd_open(struct rxd *d)
@@ -320,6 +479,7 @@ static void rxd_close(struct rxd *d)
 	for (int i = 0; i < d->nlisteners; i++)
 		rx_listener_free(d->listeners[i]);
 	rx_http_api_free(d->http);
+	rx_alert_sink_free(d->alerts);
 	rx_redis_sink_free(d->redis);
 	if (d->tick != NULL)
 		event_free(d->tick);

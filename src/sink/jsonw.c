@@ -4,6 +4,7 @@
 #include "rexian/jsonw.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -163,4 +164,36 @@ void rx_jsonw_bool(struct rx_jsonw *w, bool v)
 void rx_jsonw_null(struct rx_jsonw *w)
 {
 	value_text(w, "null", 4);
+}
+
+void rx_jsonw_raw(struct rx_jsonw *w, const char *s, size_t len)
+{
+	put(w, s, len);
+}
+
+void rx_jsonw_rawf(struct rx_jsonw *w, const char *fmt, ...)
+{
+	char small[512];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(small, sizeof small, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n < sizeof small) {
+		put(w, small, (size_t)n);
+		return;
+	}
+	char *big = malloc((size_t)n + 1);
+	if (big == NULL) {
+		w->failed = true;
+		return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(big, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	put(w, big, (size_t)n);
+	free(big);
 }

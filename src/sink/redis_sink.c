@@ -321,6 +321,17 @@ bool rx_redis_sink_idle(const struct rx_redis_sink *s)
 	return s->ctx == NULL || s->stats.pending == 0;
 }
 
+bool rx_redis_sink_command(struct rx_redis_sink *s, int argc, const char **argv, const size_t *lens)
+{
+	if (!s->stats.connected || s->ctx == NULL)
+		return false;
+	if (redisAsyncCommandArgv(s->ctx, reply_cb, s, argc, argv, lens) != REDIS_OK)
+		return false;
+	s->stats.pending++;
+	s->stats.commands++;
+	return true;
+}
+
 const struct rx_redis_sink_stats *rx_redis_sink_stats(const struct rx_redis_sink *s)
 {
 	return &s->stats;

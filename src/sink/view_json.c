@@ -3,6 +3,8 @@
  */
 #include "rexian/view.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const struct rx_stats empty_stats = { RX_COUNTERS_INIT, NULL, 0, 0 };
@@ -191,4 +193,71 @@ void rx_view_replay(struct rx_jsonw *w, const struct rx_engine *e, const struct 
 	rx_jsonw_key(w, "outbound");
 	rx_view_stats(w, e, rx_windows_get(e->windows, RX_WIN_ALL, RX_SCOPE_OUTBOUND_INDEX));
 	rx_jsonw_close(w, '}');
+}
+
+struct history {
+	int64_t from_code;
+	struct { int64_t code; struct rx_counters c; } *rows;
+	size_t n, cap;
+};
+
+static void history_cb(bool day, int64_t code, uint32_t scope, const struct rx_stats *st, void *arg)
+{
+	struct history *h = arg;
+
+	if (day || scope != RX_SCOPE_GLOBAL_INDEX || code < h->from_code)
+		return;
+	if (h->n == h->cap) {
+		size_t cap = h->cap ? h->cap * 2 : 64;
+		void *p = realloc(h->rows, cap * sizeof *h->rows);
+		if (p == NULL)
+			return;
+		h->rows = p;
+		h->cap = cap;
+	}
+	h->rows[h->n].code = code;
+	h->rows[h->n++].c = st->c;
+}
+
+static int history_cmp(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+void rx_view_history(struct rx_jsonw *w, struct rx_engine *e, int minutes)
+{
+	struct history h = { 0 };
+	char code[24];
+
+	if (e->now != INT64_MIN)
+		h.from_code = rx_tz_minute_code(&e->tz, e->now - (int64_t)(minutes - 1) * 60000);
+	rx_windows_foreach_bucket(e->windows, history_cb, &h);
+	qsort(h.rows, h.n, sizeof *h.rows, history_cmp);
+	rx_jsonw_open(w, '{');
+	rx_jsonw_key(w, "minutes");
+	rx_jsonw_open(w, '[');
+	for (size_t i = 0; i < h.n; i++) {
+		uint64_t offered = h.rows[i].c.answered + h.rows[i].c.abandoned;
+		snprintf(code, sizeof code, "%lld", (long long)h.rows[i].code);
+		rx_jsonw_open(w, '{');
+		rx_jsonw_key(w, "minute");
+		rx_jsonw_cstr(w, code);
+		rx_jsonw_key(w, "offered");
+		rx_jsonw_uint(w, offered);
+		rx_jsonw_key(w, "answered");
+		rx_jsonw_uint(w, h.rows[i].c.answered);
+		rx_jsonw_key(w, "answered_within_sl");
+		rx_jsonw_uint(w, h.rows[i].c.within_sl);
+		rx_jsonw_key(w, "service_level");
+		if (offered)
+			rx_jsonw_real(w, (double)h.rows[i].c.within_sl / (double)offered);
+		else
+			rx_jsonw_null(w);
+		rx_jsonw_close(w, '}');
+	}
+	rx_jsonw_close(w, ']');
+	rx_jsonw_close(w, '}');
+	free(h.rows);
 }
