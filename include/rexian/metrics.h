@@ -17,7 +17,7 @@
 
 enum rx_fact_kind {
 	RX_FACT_ANSWERED,   /* offer and answer known: dur_ms = wait */
-	RX_FACT_ABANDONED,  /* offer and hangup known, no answer (yet: may be retracted) */
+	RX_FACT_ABANDONED,  /* offer and hangup, no answer (yet: may be retracted): dur_ms = time waited */
 	RX_FACT_COMPLETED,  /* an answered call hung up: dur_ms = talk */
 	RX_FACT_STALE,      /* closed after max_call_age without a hangup */
 };
@@ -50,9 +50,10 @@ struct rx_counters {
 	int64_t wait_ms;     /* sum over answered */
 	int64_t talk_ms;     /* sum over completed */
 	int64_t max_talk_ms; /* -1: none */
+	int64_t abandon_wait_ms; /* sum over abandoned: how long they waited (patience) */
 };
 
-#define RX_COUNTERS_INIT { 0, 0, 0, 0, 0, 0, 0, 0, -1 }
+#define RX_COUNTERS_INIT { 0, 0, 0, 0, 0, 0, 0, 0, -1, 0 }
 
 /* sign +1 adds the fact, -1 removes it (max_talk_ms is left to the caller on removal). */
 void rx_counters_apply(struct rx_counters *c, const struct rx_fact *f,
@@ -73,7 +74,7 @@ struct rx_metric {
 void rx_metrics_derive(const struct rx_counters *c, struct rx_metric out[RX_METRICS_COUNT]);
 
 /* The raw additive counters, as written to per-minute and per-day buckets. */
-#define RX_RAW_COUNT 9
+#define RX_RAW_COUNT 10
 void rx_metrics_raw(const struct rx_counters *c, struct rx_metric out[RX_RAW_COUNT]);
 
 #endif

@@ -357,10 +357,14 @@ static void emit(struct rx_calltrack *ct, const struct call *c, enum rx_fact_kin
 	emit_fact(ct, c, kind, ts, dur, false);
 }
 
-/* The abandon of a call in ENDING, as counted and as retracted: the same fact. */
+/* The abandon of a call in ENDING, as counted and as retracted: the same fact, with the
+ * time the caller waited (0 if the clocks disagree; the skew is counted by the caller). */
 static void emit_abandon(struct rx_calltrack *ct, const struct call *c, bool retract)
 {
-	emit_fact(ct, c, RX_FACT_ABANDONED, max64(c->t[RX_EV_OFFER], c->t[RX_EV_HANGUP]), 0, retract);
+	int64_t waited = c->t[RX_EV_HANGUP] - c->t[RX_EV_OFFER];
+
+	emit_fact(ct, c, RX_FACT_ABANDONED, max64(c->t[RX_EV_OFFER], c->t[RX_EV_HANGUP]),
+	    waited > 0 ? waited : 0, retract);
 }
 
 /* A duration between two stamps of possibly disagreeing clocks: never negative. */

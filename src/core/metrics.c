@@ -20,6 +20,7 @@ void rx_counters_apply(struct rx_counters *c, const struct rx_fact *f,
 		break;
 	case RX_FACT_ABANDONED:
 		c->abandoned += one;
+		c->abandon_wait_ms += sign * f->dur_ms;
 		break;
 	case RX_FACT_COMPLETED:
 		c->completed += one;
@@ -45,6 +46,7 @@ void rx_counters_merge(struct rx_counters *into, const struct rx_counters *from)
 	into->stale += from->stale;
 	into->wait_ms += from->wait_ms;
 	into->talk_ms += from->talk_ms;
+	into->abandon_wait_ms += from->abandon_wait_ms;
 	if (from->max_talk_ms > into->max_talk_ms)
 		into->max_talk_ms = from->max_talk_ms;
 }
@@ -94,6 +96,7 @@ void rx_metrics_raw(const struct rx_counters *c, struct rx_metric out[RX_RAW_COU
 	out[i++] = count("stale", c->stale);
 	out[i++] = count("wait_ms_sum", (uint64_t)c->wait_ms);
 	out[i++] = count("talk_ms_sum", (uint64_t)c->talk_ms);
+	out[i++] = count("abandon_wait_ms_sum", (uint64_t)c->abandon_wait_ms);
 	out[i++] = c->max_talk_ms < 0 ? (struct rx_metric){ "max_talk_ms", RX_METRIC_NULL, 0, 0 } :
 	    count("max_talk_ms", (uint64_t)c->max_talk_ms);
 }

@@ -43,6 +43,9 @@ struct rx_redis_sink {
 	int64_t flush_started;
 	struct rx_ratelimit error_rl;
 	struct rx_redis_sink_stats stats;
+	int64_t seat_minute;          /* local minute of the seat samples below */
+	uint32_t seat_max;            /* most seats logged in seen in that minute */
+	uint64_t seat_sum, seat_samples;
 };
 
 /* One command's arguments, copied into its own storage. */
@@ -443,6 +446,42 @@ static void flush_windows(struct rx_redis_sink *s, struct rx_engine *e, struct c
 	}
 }
 
+/* Seats logged in, sampled at each flush into the minute's global bucket (peak and mean),
+ * so staffing from Redis knows how many seats were there. */
+static void flush_seat_minute(struct rx_redis_sink *s, struct rx_engine *e, uint32_t logged_in,
+    struct cmd *c)
+{
+	int64_t minute;
+	char key[256];
+
+	if (e->now == INT64_MIN)
+		return;
+	minute = rx_tz_minute_code(&e->tz, e->now);
+	if (minute != s->seat_minute) {
+		s->seat_minute = minute;
+		s->seat_max = 0;
+		s->seat_sum = s->seat_samples = 0;
+	}
+	if (logged_in > s->seat_max)
+		s->seat_max = logged_in;
+	s->seat_sum += logged_in;
+	s->seat_samples++;
+	snprintf(key, sizeof key, "%s:min:%lld:global", s->prefix, (long long)minute);
+	cmd_reset(c);
+	cmd_add(c, "HSET", 4);
+	cmd_add(c, key, strlen(key));
+	cmd_addf(c, "seats_logged_in_max");
+	cmd_addf(c, "%u", s->seat_max);
+	cmd_addf(c, "seats_logged_in_avg");
+	cmd_addf(c, "%.3f", (double)s->seat_sum / (double)s->seat_samples);
+	send_cmd(s, c);
+	cmd_reset(c);
+	cmd_add(c, "EXPIRE", 6);
+	cmd_add(c, key, strlen(key));
+	cmd_add(c, MINUTE_TTL, strlen(MINUTE_TTL));
+	send_cmd(s, c);
+}
+
 static void flush_live(struct rx_redis_sink *s, struct rx_engine *e, struct cmd *c)
 {
 	struct rx_live live;
@@ -464,6 +503,7 @@ static void flush_live(struct rx_redis_sink *s, struct rx_engine *e, struct cmd 
 	cmd_addf(c, "clock_ms");
 	cmd_addf(c, "%lld", (long long)e->now);
 	send_cmd(s, c);
+	flush_seat_minute(s, e, live.seats.logged_in, c);
 	rx_live_release(&live);
 }
 
