@@ -53,6 +53,11 @@ bool rx_redis_sink_idle(const struct rx_redis_sink *s);
 bool rx_redis_sink_command(struct rx_redis_sink *s, int argc, const char **argv, const size_t *lens);
 const struct rx_redis_sink_stats *rx_redis_sink_stats(const struct rx_redis_sink *s);
 
+/* <prefix>:staffing:<scope>: the live staffing row (absent fields: no value). */
+struct rx_staffing_row;
+void rx_redis_sink_staffing(struct rx_redis_sink *s, const struct rx_engine *e, uint32_t scope,
+    const struct rx_staffing_row *row, uint32_t logged_in);
+
 /* Scope key suffix ("queue:12345") into buf. */
 void rx_redis_scope_name(const struct rx_engine *e, uint32_t scope, char *buf, size_t size);
 

@@ -66,6 +66,9 @@ int64_t rx_windows_start(const struct rx_windows *w, enum rx_window_id win);
  * then they count as clean. Minute buckets older than 48 h are dropped. */
 void rx_windows_dirty_buckets(struct rx_windows *w, rx_bucket_cb cb, void *arg);
 void rx_windows_touch_buckets(struct rx_windows *w);
+/* One bucket, or NULL if nothing was counted there (or it was dropped). */
+const struct rx_stats *rx_windows_bucket(const struct rx_windows *w, bool day, int64_t code,
+    uint32_t scope);
 /* Every bucket kept, in no particular order; dirtiness untouched. */
 void rx_windows_foreach_bucket(const struct rx_windows *w, rx_bucket_cb cb, void *arg);
 

@@ -414,6 +414,20 @@ void rx_windows_dirty_buckets(struct rx_windows *w, rx_bucket_cb cb, void *arg)
 	}
 }
 
+const struct rx_stats *rx_windows_bucket(const struct rx_windows *w, bool day, int64_t code,
+    uint32_t scope)
+{
+	if (w->bindex == NULL)
+		return NULL;
+	for (uint32_t i = (uint32_t)bucket_hash(day, code, scope) & w->bmask; w->bindex[i];
+	    i = (i + 1) & w->bmask) {
+		const struct bucket *b = &w->buckets[w->bindex[i] - 1];
+		if (b->code == code && b->scope == scope && b->day == day)
+			return &b->st;
+	}
+	return NULL;
+}
+
 void rx_windows_foreach_bucket(const struct rx_windows *w, rx_bucket_cb cb, void *arg)
 {
 	for (uint32_t i = 0; i < w->nbuckets; i++)

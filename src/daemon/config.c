@@ -50,6 +50,8 @@ static const struct setting settings[] = {
 	NUM(K_REAL, target_sl, "target-service-level", "wallboard: service level shown green from (0.95)"),
 	NUM(K_REAL, warn_sl, "warn-service-level", "wallboard: amber from, red below (0.90)"),
 	NUM(K_REAL, target_connect, "target-connect-rate", "wallboard: connect rate target (0.99)"),
+	NUM(K_MS, staffing_interval_ms, "staffing-interval-s", "live staffing interval, seconds (1800)"),
+	NUM(K_REAL, population, "population", "residents served, for seats per 100,000 (none)"),
 };
 #define NSETTINGS (sizeof settings / sizeof settings[0])
 
@@ -67,6 +69,7 @@ static void config_defaults(struct rxd_config *cfg)
 	cfg->target_sl = 0.95;
 	cfg->warn_sl = 0.90;
 	cfg->target_connect = 0.99;
+	cfg->staffing_interval_ms = 1800 * 1000;
 	rx_engine_config_default(&cfg->engine);
 	cfg->engine.buckets = true;
 }

@@ -33,6 +33,8 @@ struct rxd_config {
 	bool alerts_from_flags;
 	char alert_webhook[512];
 	double target_sl, warn_sl, target_connect;
+	int64_t staffing_interval_ms;
+	double population;           /* residents served, for seats per 100,000; 0 = unknown */
 };
 
 enum rxd_config_result { RXD_CONFIG_RUN, RXD_CONFIG_EXIT_OK, RXD_CONFIG_ERROR };

@@ -25,6 +25,7 @@
 #include "rexian/log.h"
 #include "rexian/prom.h"
 #include "rexian/redis_sink.h"
+#include "rexian/staffing_live.h"
 #include "rexian/view.h"
 
 #define DRAIN_MS 300
@@ -32,6 +33,7 @@
 /* With the event clock, time stops when the feed does; once it has been quiet this long,
  * calls waiting only on the reorder grace are settled as at the end of `rexian replay`. */
 #define IDLE_SETTLE_MS 1000
+#define RXD_MAX_STAFFING 64
 
 struct rxd {
 	struct rxd_config cfg;
@@ -44,6 +46,11 @@ struct rxd {
 	struct rx_alert_rule rules[RXD_MAX_ALERTS];
 	size_t nrules;
 	struct rx_alert_sink *alerts;
+	struct rx_staffing_config staffing;
+	uint32_t staff_scopes[RXD_MAX_STAFFING];   /* global, then each queue */
+	struct rx_staffing_row staff_rows[RXD_MAX_STAFFING];
+	size_t nstaff;
+	uint32_t seats_logged_in;
 	struct event *tick, *sigterm, *sigint;
 	int64_t newest_event_ms;      /* wall clock: the latest event time seen ... */
 	int64_t newest_event_mono;    /* ... and when it was seen */
@@ -158,6 +165,9 @@ static void rxd_snapshot(struct rx_jsonw *w, struct rxd *d)
 	view_targets(w, d);
 	rx_jsonw_key(w, "alerts");
 	rx_alert_sink_json(d->alerts, w, false);
+	rx_jsonw_key(w, "staffing");
+	rx_view_staffing(w, d->engine, &d->staffing, d->staff_scopes, d->staff_rows, d->nstaff,
+	    d->seats_logged_in, d->cfg.population);
 	rx_jsonw_close(w, '}');
 }
 
@@ -293,9 +303,34 @@ static void alert_cb(const struct rx_alert_event *ev, void *arg)
 	rx_alert_sink_event(arg, ev);
 }
 
-/* One heartbeat's outputs: alert rules, Redis, the event stream. */
+/* Live staffing for the hotline and each queue, from the last complete interval. */
+static void rxd_staffing(struct rxd *d)
+{
+	uint32_t n = rx_scopes_count(d->engine->scopes);
+	struct rx_live live;
+
+	rx_engine_live(d->engine, &live);
+	d->seats_logged_in = live.seats.logged_in;
+	rx_live_release(&live);
+	d->nstaff = 0;
+	for (uint32_t i = 0; i < n && d->nstaff < RXD_MAX_STAFFING; i++) {
+		const struct rx_scope *sc = rx_scopes_at(d->engine->scopes, i);
+		if (sc->type != RX_SCOPE_GLOBAL && sc->type != RX_SCOPE_QUEUE)
+			continue;
+		if (rx_staffing_live(d->engine, &d->staffing, i, &d->staff_rows[d->nstaff]) != 0)
+			continue;
+		d->staff_scopes[d->nstaff] = i;
+		if (d->redis != NULL)
+			rx_redis_sink_staffing(d->redis, d->engine, i, &d->staff_rows[d->nstaff],
+			    d->seats_logged_in);
+		d->nstaff++;
+	}
+}
+
+/* One heartbeat's outputs: alert rules, staffing, Redis, the event stream. */
 static void rxd_outputs(struct rxd *d)
 {
+	rxd_staffing(d);
 	rx_alert_evaluate(d->rules, d->nrules, d->engine, alert_cb, d->alerts);
 	rx_alert_sink_tick(d->alerts);
 	publish(d);
@@ -509,6 +544,8 @@ int main(int argc, char **argv)
 		break;
 	}
 	rx_log_set_level(d.cfg.log_level);
+	d.staffing = (struct rx_staffing_config){ d.cfg.staffing_interval_ms, d.cfg.target_sl,
+		(double)d.cfg.engine.th.sl_ms / 1000, 0.05 };
 	signal(SIGPIPE, SIG_IGN);
 	d.bad_line_rl = rl;
 	d.newest_event_ms = INT64_MIN;

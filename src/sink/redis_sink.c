@@ -7,6 +7,7 @@
  */
 #include "rexian/redis_sink.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@
 
 #include "rexian/jsonw.h"
 #include "rexian/log.h"
+#include "rexian/staffing_live.h"
 
 #define BACKOFF_MIN_MS 250
 #define BACKOFF_MAX_MS 8000
@@ -538,4 +540,36 @@ void rx_redis_sink_flush(struct rx_redis_sink *s, struct rx_engine *e, const cha
 out:
 	free(set);
 	free(del);
+}
+
+void rx_redis_sink_staffing(struct rx_redis_sink *s, const struct rx_engine *e, uint32_t scope,
+    const struct rx_staffing_row *row, uint32_t logged_in)
+{
+	struct cmd *c;
+	char name[300];
+
+	if (!s->stats.connected || (c = malloc(sizeof *c)) == NULL)
+		return;
+	rx_redis_scope_name(e, scope, name, sizeof name);
+	cmd_reset(c);
+	cmd_add(c, "HSET", 4);
+	cmd_addf(c, "%s:staffing:%s", s->prefix, name);
+	cmd_addf(c, "calls");
+	cmd_addf(c, "%llu", (unsigned long long)row->calls);
+	cmd_addf(c, "measured_from_ms");
+	cmd_addf(c, "%lld", (long long)row->measured_from_ms);
+	cmd_addf(c, "seats_logged_in");
+	cmd_addf(c, "%u", logged_in);
+	if (!isnan(row->aht_s) && cmd_addf(c, "aht_s"))
+		cmd_addf(c, "%.3f", row->aht_s);
+	if (!isnan(row->patience_s) && cmd_addf(c, "patience_s"))
+		cmd_addf(c, "%.3f", row->patience_s);
+	if (!isnan(row->erlangs) && cmd_addf(c, "erlangs"))
+		cmd_addf(c, "%.4f", row->erlangs);
+	if (row->required_c >= 0 && cmd_addf(c, "required_erlang_c"))
+		cmd_addf(c, "%d", row->required_c);
+	if (row->required_a >= 0 && cmd_addf(c, "required_erlang_a"))
+		cmd_addf(c, "%d", row->required_a);
+	send_cmd(s, c);
+	free(c);
 }

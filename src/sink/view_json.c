@@ -3,6 +3,12 @@
  */
 #include "rexian/view.h"
 
+#include <math.h>
+
+#include "rexian/erlang.h"
+#include "rexian/redis_sink.h"
+#include "rexian/staffing_live.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -260,4 +266,82 @@ void rx_view_history(struct rx_jsonw *w, struct rx_engine *e, int minutes)
 	rx_jsonw_close(w, ']');
 	rx_jsonw_close(w, '}');
 	free(h.rows);
+}
+
+static void real_or_null(struct rx_jsonw *w, double v)
+{
+	if (isnan(v))
+		rx_jsonw_null(w);
+	else
+		rx_jsonw_real(w, v);
+}
+
+static void int_or_null(struct rx_jsonw *w, int v)
+{
+	if (v < 0)
+		rx_jsonw_null(w);
+	else
+		rx_jsonw_int(w, v);
+}
+
+static void view_staffing_row(struct rx_jsonw *w, const struct rx_staffing_row *r)
+{
+	rx_jsonw_open(w, '{');
+	rx_jsonw_key(w, "measured_from_ms");
+	rx_jsonw_int(w, r->measured_from_ms);
+	rx_jsonw_key(w, "measured_to_ms");
+	rx_jsonw_int(w, r->measured_to_ms);
+	rx_jsonw_key(w, "calls");
+	rx_jsonw_uint(w, r->calls);
+	rx_jsonw_key(w, "aht_s");
+	real_or_null(w, r->aht_s);
+	rx_jsonw_key(w, "patience_s");
+	real_or_null(w, r->patience_s);
+	rx_jsonw_key(w, "erlangs");
+	real_or_null(w, r->erlangs);
+	rx_jsonw_key(w, "required_erlang_c");
+	int_or_null(w, r->required_c);
+	rx_jsonw_key(w, "required_erlang_a");
+	int_or_null(w, r->required_a);
+	rx_jsonw_key(w, "required");
+	int_or_null(w, r->required_a >= 0 ? r->required_a : r->required_c);
+	rx_jsonw_close(w, '}');
+}
+
+void rx_view_staffing(struct rx_jsonw *w, const struct rx_engine *e,
+    const struct rx_staffing_config *cfg, const uint32_t *scopes,
+    const struct rx_staffing_row *rows, size_t n, uint32_t logged_in, double population)
+{
+	char name[300];
+	int required = -1;
+
+	rx_jsonw_open(w, '{');
+	rx_jsonw_key(w, "interval_s");
+	rx_jsonw_real(w, (double)cfg->interval_ms / 1000);
+	rx_jsonw_key(w, "target");
+	rx_jsonw_real(w, cfg->target);
+	rx_jsonw_key(w, "within_s");
+	rx_jsonw_real(w, cfg->within_s);
+	rx_jsonw_key(w, "seats_logged_in");
+	rx_jsonw_uint(w, logged_in);
+	rx_jsonw_key(w, "scopes");
+	rx_jsonw_open(w, '{');
+	for (size_t i = 0; i < n; i++) {
+		rx_redis_scope_name(e, scopes[i], name, sizeof name);
+		rx_jsonw_key(w, name);
+		view_staffing_row(w, &rows[i]);
+		if (scopes[i] == RX_SCOPE_GLOBAL_INDEX)
+			required = rows[i].required_a >= 0 ? rows[i].required_a : rows[i].required_c;
+	}
+	rx_jsonw_close(w, '}');
+	rx_jsonw_key(w, "population");
+	real_or_null(w, population > 0 ? population : NAN);
+	rx_jsonw_key(w, "seats_per_100k");
+	rx_jsonw_open(w, '{');
+	rx_jsonw_key(w, "staffed");
+	real_or_null(w, population > 0 ? rx_erlang_seats_per_100k(logged_in, population) : NAN);
+	rx_jsonw_key(w, "required");
+	real_or_null(w, population > 0 && required >= 0 ? rx_erlang_seats_per_100k(required, population) : NAN);
+	rx_jsonw_close(w, '}');
+	rx_jsonw_close(w, '}');
 }
