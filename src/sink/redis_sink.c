@@ -91,21 +91,41 @@ static bool cmd_addf(struct cmd *c, const char *fmt, ...)
 
 static void schedule_retry(struct rx_redis_sink *s);
 
-static void reply_cb(redisAsyncContext *ctx, void *r, void *arg)
+static void count_error(struct rx_redis_sink *s, const redisReply *reply)
 {
-	struct rx_redis_sink *s = arg;
-	redisReply *reply = r;
 	uint64_t suppressed;
 
-	(void)ctx;
-	if (s->stats.pending > 0 && --s->stats.pending == 0)
-		s->stats.last_flush_ms = (double)(rx_monotonic_ms() - s->flush_started);
 	if (reply == NULL || reply->type != REDIS_REPLY_ERROR)
 		return;
 	s->stats.errors++;
 	if (rx_ratelimit_allow(&s->error_rl, rx_monotonic_ms(), &suppressed))
 		rx_log(RX_LOG_WARN, "redis: error reply: %.200s (%llu more suppressed)", reply->str,
 		    (unsigned long long)suppressed);
+}
+
+/* A reply to a flush command: the flush is over when the last one is in. */
+static void reply_cb(redisAsyncContext *ctx, void *r, void *arg)
+{
+	struct rx_redis_sink *s = arg;
+
+	(void)ctx;
+	if (s->stats.pending > 0 && --s->stats.pending == 0)
+		s->stats.last_flush_ms = (double)(rx_monotonic_ms() - s->flush_started);
+	count_error(s, r);
+}
+
+/* A reply to anything else (setup, staffing, alerts): flushes do not wait on these. */
+static void side_reply_cb(redisAsyncContext *ctx, void *r, void *arg)
+{
+	(void)ctx;
+	count_error(arg, r);
+}
+
+static void send_side(struct rx_redis_sink *s, struct cmd *c)
+{
+	if (s->ctx != NULL && c->argc > 0 &&
+	    redisAsyncCommandArgv(s->ctx, side_reply_cb, s, c->argc, c->argv, c->len) == REDIS_OK)
+		s->stats.commands++;
 }
 
 static void send_cmd(struct rx_redis_sink *s, struct cmd *c)
@@ -181,13 +201,13 @@ static void send_setup(struct rx_redis_sink *s)
 		if (s->user[0] != '\0')
 			cmd_add(c, s->user, strlen(s->user));
 		cmd_add(c, s->password, strlen(s->password));
-		send_cmd(s, c);
+		send_side(s, c);
 	}
 	if (s->db != 0) {
 		cmd_reset(c);
 		cmd_add(c, "SELECT", 6);
 		cmd_addf(c, "%d", s->db);
-		send_cmd(s, c);
+		send_side(s, c);
 	}
 	free(c);
 }
@@ -330,9 +350,8 @@ bool rx_redis_sink_command(struct rx_redis_sink *s, int argc, const char **argv,
 {
 	if (!s->stats.connected || s->ctx == NULL)
 		return false;
-	if (redisAsyncCommandArgv(s->ctx, reply_cb, s, argc, argv, lens) != REDIS_OK)
+	if (redisAsyncCommandArgv(s->ctx, side_reply_cb, s, argc, argv, lens) != REDIS_OK)
 		return false;
-	s->stats.pending++;
 	s->stats.commands++;
 	return true;
 }
@@ -570,6 +589,6 @@ void rx_redis_sink_staffing(struct rx_redis_sink *s, const struct rx_engine *e, 
 		cmd_addf(c, "%d", row->required_c);
 	if (row->required_a >= 0 && cmd_addf(c, "required_erlang_a"))
 		cmd_addf(c, "%d", row->required_a);
-	send_cmd(s, c);
+	send_side(s, c);
 	free(c);
 }
