@@ -27,7 +27,7 @@ typedef void (*rx_feed_event_cb)(const struct rx_event *ev, uint64_t line, void 
 typedef void (*rx_feed_error_cb)(uint64_t line, const char *reason, void *arg);
 
 struct rx_feed_stats {
-	uint64_t lines;   /* non-blank lines seen */
+	uint64_t lines;   /* lines seen, blank ones included (as `wc -l` counts them) */
 	uint64_t events;  /* lines decoded into events */
 	uint64_t errors;  /* lines skipped as errors */
 };

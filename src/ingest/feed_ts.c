@@ -20,6 +20,18 @@ static int64_t days_from_civil(int64_t y, int m, int d)
 	return era * 146097 + doe - 719468;
 }
 
+static bool leap(int y)
+{
+	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+static int days_in_month(int y, int m)
+{
+	static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+
+	return m == 2 && leap(y) ? 29 : days[m - 1];
+}
+
 /* Reads exactly n digits at *p. */
 static bool read_digits(const char **p, const char *end, int n, int *out)
 {
@@ -124,7 +136,7 @@ static int parse_rfc3339(const char *p, const char *end, int64_t *ms)
 	    !read_digits(&p, end, 2, &mi) || !expect(&p, end, ':') ||
 	    !read_digits(&p, end, 2, &s))
 		return -1;
-	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60)
+	if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 || s > 60)
 		return -1;
 	if (p < end && *p == '.') {
 		p++;
