@@ -23,6 +23,7 @@ struct rx_jsonw {
 
 void rx_jsonw_init(struct rx_jsonw *w);
 void rx_jsonw_release(struct rx_jsonw *w);   /* frees buf */
+void rx_jsonw_reset(struct rx_jsonw *w);     /* empties it, keeping the buffer */
 void rx_jsonw_open(struct rx_jsonw *w, char bracket);   /* '{' or '[' */
 void rx_jsonw_close(struct rx_jsonw *w, char bracket);  /* '}' or ']' */
 void rx_jsonw_key(struct rx_jsonw *w, const char *key);
@@ -31,6 +32,8 @@ void rx_jsonw_cstr(struct rx_jsonw *w, const char *s);
 void rx_jsonw_uint(struct rx_jsonw *w, uint64_t v);
 void rx_jsonw_int(struct rx_jsonw *w, int64_t v);
 void rx_jsonw_real(struct rx_jsonw *w, double v);
+/* A number already in JSON form ("1772409630.186"), written as it is. */
+void rx_jsonw_number_text(struct rx_jsonw *w, const char *text);
 void rx_jsonw_bool(struct rx_jsonw *w, bool v);
 void rx_jsonw_null(struct rx_jsonw *w);
 /* Raw text, no separators: for non-JSON bodies (the Prometheus exposition). */

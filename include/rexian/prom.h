@@ -21,6 +21,8 @@ struct rx_prom_health {
 	uint64_t redis_reconnects, redis_errors, redis_flushes, redis_flushes_skipped;
 	double redis_flush_s;
 	uint64_t webhook_failures;
+	bool journal_enabled, journal_failing;
+	uint64_t journal_appended, journal_errors, journal_restored;
 	const struct rx_alert_rule *rules;
 	size_t nrules;
 };

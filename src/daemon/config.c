@@ -13,7 +13,7 @@
 #define REXIAN_VERSION "0.1.0"
 #endif
 
-enum kind { K_STR, K_INT, K_MS, K_LISTEN, K_CLOCK, K_LOG, K_ALERT, K_REAL };
+enum kind { K_STR, K_INT, K_MS, K_LISTEN, K_CLOCK, K_LOG, K_ALERT, K_REAL, K_SYNC };
 
 struct setting {
 	const char *name;
@@ -52,6 +52,9 @@ static const struct setting settings[] = {
 	NUM(K_REAL, target_connect, "target-connect-rate", "wallboard: connect rate target (0.99)"),
 	NUM(K_MS, staffing_interval_ms, "staffing-interval-s", "live staffing interval, seconds (1800)"),
 	NUM(K_REAL, population, "population", "residents served, for seats per 100,000 (none)"),
+	STR(journal, "journal", "directory of the event journal, replayed on start (none)"),
+	NUM(K_INT, journal_days, "journal-days", "journal files kept, one per day (7)"),
+	{ "journal-fsync", K_SYNC, 0, 0, "heartbeat (default), always or never" },
 };
 #define NSETTINGS (sizeof settings / sizeof settings[0])
 
@@ -70,6 +73,8 @@ static void config_defaults(struct rxd_config *cfg)
 	cfg->warn_sl = 0.90;
 	cfg->target_connect = 0.99;
 	cfg->staffing_interval_ms = 1800 * 1000;
+	cfg->journal_days = 7;
+	cfg->journal_sync = 1;
 	rx_engine_config_default(&cfg->engine);
 	cfg->engine.buckets = true;
 }
@@ -127,6 +132,15 @@ static int config_set(struct rxd_config *cfg, const struct setting *s, const cha
 			return -1;
 		cfg->clock_event = strcmp(v, "event") == 0;
 		return 0;
+	case K_SYNC: {
+		static const char *const syncs[] = { "never", "heartbeat", "always" };
+		for (int i = 0; i < 3; i++)
+			if (strcmp(v, syncs[i]) == 0) {
+				cfg->journal_sync = i;
+				return 0;
+			}
+		return -1;
+	}
 	case K_LOG:
 		for (int i = 0; i < 4; i++)
 			if (strcmp(v, levels[i]) == 0) {

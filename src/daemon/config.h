@@ -34,6 +34,9 @@ struct rxd_config {
 	char alert_webhook[512];
 	double target_sl, warn_sl, target_connect;
 	int64_t staffing_interval_ms;
+	char journal[512];           /* "" = no journal */
+	unsigned journal_days;
+	int journal_sync;            /* enum rx_journal_sync */
 	double population;           /* residents served, for seats per 100,000; 0 = unknown */
 };
 

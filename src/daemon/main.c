@@ -20,6 +20,7 @@
 #include "rexian/alert_sink.h"
 #include "rexian/engine.h"
 #include "rexian/http_api.h"
+#include "rexian/journal.h"
 #include "rexian/jsonw.h"
 #include "rexian/listener.h"
 #include "rexian/log.h"
@@ -46,6 +47,8 @@ struct rxd {
 	struct rx_alert_rule rules[RXD_MAX_ALERTS];
 	size_t nrules;
 	struct rx_alert_sink *alerts;
+	struct rx_journal *journal;
+	uint64_t restored;            /* events replayed from the journal at start */
 	struct rx_staffing_config staffing;
 	uint32_t staff_scopes[RXD_MAX_STAFFING];   /* global, then each queue */
 	struct rx_staffing_row staff_rows[RXD_MAX_STAFFING];
@@ -77,6 +80,8 @@ static void on_event(const struct rx_event *ev, void *arg)
 {
 	struct rxd *d = arg;
 
+	if (d->journal != NULL)
+		rx_journal_append(d->journal, ev);   /* written before it counts */
 	if (ev->ts_ms > d->newest_event_ms) {
 		d->newest_event_ms = ev->ts_ms;
 		d->newest_event_mono = rx_monotonic_ms();
@@ -235,6 +240,14 @@ static int api_metrics(struct rx_jsonw *w, void *arg)
 		h.redis_flush_s = rs->last_flush_ms / 1000;
 	}
 	h.webhook_failures = rx_alert_sink_webhook_failures(d->alerts);
+	if (d->journal != NULL) {
+		const struct rx_journal_stats *js = rx_journal_stats(d->journal);
+		h.journal_enabled = true;
+		h.journal_appended = js->appended;
+		h.journal_errors = js->write_errors;
+		h.journal_failing = js->failing;
+		h.journal_restored = d->restored;
+	}
 	h.rules = d->rules;
 	h.nrules = d->nrules;
 	rx_prom_write(w, d->engine, &h);
@@ -327,9 +340,11 @@ static void rxd_staffing(struct rxd *d)
 	}
 }
 
-/* One heartbeat's outputs: alert rules, staffing, Redis, the event stream. */
+/* One heartbeat's outputs: the journal, alert rules, staffing, Redis, the event stream. */
 static void rxd_outputs(struct rxd *d)
 {
+	if (d->journal != NULL)
+		rx_journal_flush(d->journal);
 	rxd_staffing(d);
 	rx_alert_evaluate(d->rules, d->nrules, d->engine, alert_cb, d->alerts);
 	rx_alert_sink_tick(d->alerts);
@@ -394,6 +409,51 @@ static void signal_cb(evutil_socket_t sig, short what, void *arg)
 }
 
 /* ---- setup ---- */
+
+/* ---- the journal ---- */
+
+static void restore_event(const struct rx_event *ev, uint64_t line, void *arg)
+{
+	struct rxd *d = arg;
+
+	(void)line;
+	if (ev->ts_ms > d->newest_event_ms)
+		d->newest_event_ms = ev->ts_ms;
+	d->restored++;
+	rx_engine_event(d->engine, ev);
+}
+
+static void restore_error(uint64_t line, const char *reason, void *arg)
+{
+	(void)arg;
+	rx_log(RX_LOG_WARN, "journal: line %llu unreadable (%s), skipped; a torn line is what "
+	    "a crash leaves, its event comes again from the sender", (unsigned long long)line, reason);
+}
+
+/* Rebuild the state from the journal, then keep appending to it. */
+static int rxd_open_journal(struct rxd *d)
+{
+	char err[600];
+	int64_t t0 = rx_monotonic_ms();
+	int files;
+
+	if (d->cfg.journal[0] == '\0')
+		return 0;
+	d->journal = rx_journal_open(d->cfg.journal, (int)d->cfg.journal_days,
+	    (enum rx_journal_sync)d->cfg.journal_sync, err, sizeof err);
+	if (d->journal == NULL) {
+		fprintf(stderr, "rexiand: %s\n", err);
+		return -1;
+	}
+	files = rx_journal_replay(d->cfg.journal, restore_event, restore_error, d);
+	if (d->newest_event_ms != INT64_MIN) {
+		d->newest_event_mono = rx_monotonic_ms();
+		rx_log(RX_LOG_INFO, "journal: restored %llu events from %d file(s) in %.2f s; %u calls "
+		    "in flight", (unsigned long long)d->restored, files,
+		    (double)(rx_monotonic_ms() - t0) / 1000, rx_calltrack_stats(d->engine->calls)->open);
+	}
+	return 0;
+}
 
 static int rxd_open_listeners(struct rxd *d)
 {
@@ -495,7 +555,7 @@ static int rxd_open(struct rxd *d)
 		fprintf(stderr, "rexiand: cannot create the event loop\n");
 		return -1;
 	}
-	if (rxd_open_listeners(d) != 0 || rxd_open_sinks(d) != 0)
+	if (rxd_open_journal(d) != 0 || rxd_open_listeners(d) != 0 || rxd_open_sinks(d) != 0)
 		return -1;
 	d->tick = event_new(d->base, -1, EV_PERSIST, tick_cb, d);
 	d->sigterm = evsignal_new(d->base, SIGTERM, signal_cb, d);
@@ -515,6 +575,7 @@ static void rxd_close(struct rxd *d)
 		rx_listener_free(d->listeners[i]);
 	rx_http_api_free(d->http);
 	rx_alert_sink_free(d->alerts);
+	rx_journal_close(d->journal);
 	rx_redis_sink_free(d->redis);
 	if (d->tick != NULL)
 		event_free(d->tick);

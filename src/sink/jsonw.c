@@ -20,6 +20,16 @@ void rx_jsonw_release(struct rx_jsonw *w)
 	rx_jsonw_init(w);
 }
 
+void rx_jsonw_reset(struct rx_jsonw *w)
+{
+	w->len = 0;
+	w->failed = false;
+	w->depth = 0;
+	w->need_comma[0] = false;
+	if (w->buf != NULL)
+		w->buf[0] = '\0';
+}
+
 static void put(struct rx_jsonw *w, const char *s, size_t n)
 {
 	if (w->failed)
@@ -154,6 +164,11 @@ void rx_jsonw_real(struct rx_jsonw *w, double v)
 	}
 	n = rx_format_real(b, sizeof b, v);
 	value_text(w, b, (size_t)n);
+}
+
+void rx_jsonw_number_text(struct rx_jsonw *w, const char *text)
+{
+	value_text(w, text, strlen(text));
 }
 
 void rx_jsonw_bool(struct rx_jsonw *w, bool v)

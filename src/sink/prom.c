@@ -181,6 +181,12 @@ static void write_health(struct rx_jsonw *o, struct rx_engine *e, const struct r
 		one(o, "rexian_redis_flushes_skipped_total", "counter", "Flushes skipped: Redis down or still busy.", (double)h->redis_flushes_skipped);
 		one(o, "rexian_redis_flush_seconds", "gauge", "Duration of the last flush, first command to last reply.", h->redis_flush_s);
 	}
+	if (h->journal_enabled) {
+		one(o, "rexian_journal_events_total", "counter", "Events appended to the journal.", (double)h->journal_appended);
+		one(o, "rexian_journal_write_errors_total", "counter", "Journal writes or flushes that failed.", (double)h->journal_errors);
+		one(o, "rexian_journal_failing", "gauge", "1 while journal writes fail (disk full?).", h->journal_failing ? 1 : 0);
+		one(o, "rexian_journal_restored_events", "gauge", "Events replayed from the journal at start.", (double)h->journal_restored);
+	}
 	head(o, "rexian_alerts_firing", "gauge", "1 while the alert rule fires.");
 	for (size_t i = 0; i < h->nrules; i++) {
 		rx_jsonw_raw(o, "rexian_alerts_firing{rule=\"", 27);
