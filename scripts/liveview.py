@@ -17,7 +17,7 @@ now = d["clock"]["now_ms"] / 1000
 live = d["live"]
 out = ["\033[H\033[2J",
        f"rexian · {time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(now))} (feed time) · "
-       f"redis port {sys.argv[1] if len(sys.argv) > 1 else '?'}",
+       f"wallboard {sys.argv[1] if len(sys.argv) > 1 else ''}",
        f"排队 waiting {live['waiting']}   最长等待 longest {sec(live['longest_wait_s'])}   "
        f"座席 seats in {live['seats_logged_in']} / ready {live['seats_ready']} / on call {live['seats_on_call']}",
        "",
