@@ -74,7 +74,7 @@ struct rx_metric {
 void rx_metrics_derive(const struct rx_counters *c, struct rx_metric out[RX_METRICS_COUNT]);
 
 /* The raw additive counters, as written to per-minute and per-day buckets. */
-#define RX_RAW_COUNT 10
+#define RX_RAW_COUNT 11
 void rx_metrics_raw(const struct rx_counters *c, struct rx_metric out[RX_RAW_COUNT]);
 
 #endif

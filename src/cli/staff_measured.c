@@ -622,6 +622,18 @@ staff_cell(char *buf, size_t size, const char *fmt, double v)
 	return buf;
 }
 
+/* Width to give %-*s so that a UTF-8 label fills `cols` columns: CJK characters take three
+ * bytes and two columns. */
+static int
+staff_pad(const char *label, int cols)
+{
+	int extra = 0;
+
+	for (const unsigned char *p = (const unsigned char *)label; *p; p++)
+		extra += *p >= 0xe0;
+	return cols + extra;
+}
+
 static void
 staff_table_row(const char *label, const struct rx_counters *c, double aht, double patience,
     const struct rx_staffing_interval *iv)
@@ -629,7 +641,7 @@ staff_table_row(const char *label, const struct rx_counters *c, double aht, doub
 	char a[16], s[16], h[16], p[16], e[16], sm[16], sp[16], nc[16], na[16];
 	uint64_t off = staff_offered(c);
 
-	printf("%-12s %6llu %7s %7s %7s %8s", label, (unsigned long long)off,
+	printf("%-*s %6llu %7s %7s %7s %8s", staff_pad(label, 12), label, (unsigned long long)off,
 	    staff_cell(a, sizeof a, "%.1f%%", 100 * staff_ratio(c->abandoned, off)),
 	    staff_cell(s, sizeof s, "%.1f%%", 100 * staff_ratio(c->within_sl, off)),
 	    staff_cell(h, sizeof h, "%.1f", aht), staff_cell(p, sizeof p, "%.1f", patience));
@@ -675,15 +687,15 @@ staff_table_day(const struct staff_report *r)
 	char start[8], end[8];
 	int p = d->peak_interval;
 
-	staff_table_row("day 全天", &d->c, d->aht_s, d->patience_s, NULL);
+	staff_table_row("全天 day", &d->c, d->aht_s, d->patience_s, NULL);
 	printf("\n时段 interval, 来电 calls, 放弃率 abandon, 服务水平 SL, 平均处理时长 AHT, "
 	    "耐心 patience, 话务量 erlangs,\n在线座席 seats (均值 mean, 峰值 peak), "
 	    "需要座席 need (Erlang C, A); ! 座席不足 under-staffed\n");
 	if (p >= 0) {
 		staff_span(r, p, start, end, sizeof start);
-		printf("peak interval 高峰时段 %s-%s: %llu calls, %.2f erlangs, need %d\n", start,
-		    end, (unsigned long long)staff_offered(&r->iv[p].c), r->iv[p].erlangs,
-		    staff_required(&r->iv[p]));
+		printf("peak interval 高峰时段 %s-%s: %llu calls, %.2f erlangs, need %d (Erlang %c)\n",
+		    start, end, (unsigned long long)staff_offered(&r->iv[p].c), r->iv[p].erlangs,
+		    staff_required(&r->iv[p]), r->iv[p].required_a >= 0 ? 'A' : 'C');
 	}
 	if (!isnan(d->seats_peak))
 		printf("seats logged in 在线座席: peak %.0f, mean %.2f; %d interval%s under-staffed\n",

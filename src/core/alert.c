@@ -46,24 +46,26 @@ static bool valid_metric(const char *m, bool live)
 	return false;
 }
 
+/* The value is checked before it is converted: a double outside the integer's range
+ * (negative, NaN, 1e30) converted to it is undefined behaviour. */
 static int parse_option(struct rx_alert_rule *r, const char *opt)
 {
 	char *end;
 	double v;
+	size_t skip = strncmp(opt, "clear=", 6) == 0 ? 6 : 4;
 
-	if (strncmp(opt, "min=", 4) == 0) {
-		v = strtod(opt + 4, &end);
-		r->min_offered = (uint64_t)v;
-	} else if (strncmp(opt, "for=", 4) == 0) {
-		v = strtod(opt + 4, &end);
-		r->for_ms = (int64_t)(v * 1000);
-	} else if (strncmp(opt, "clear=", 6) == 0) {
-		v = strtod(opt + 6, &end);
-		r->clear = v;
-	} else {
+	if (strncmp(opt, "min=", 4) != 0 && strncmp(opt, "for=", 4) != 0 && skip != 6)
 		return -1;
-	}
-	return *end == '\0' && v >= 0 ? 0 : -1;
+	v = strtod(opt + skip, &end);
+	if (*end != '\0' || !(v >= 0) || v > 1e15)
+		return -1;
+	if (opt[0] == 'm')
+		r->min_offered = (uint64_t)v;
+	else if (opt[0] == 'f')
+		r->for_ms = (int64_t)(v * 1000);
+	else
+		r->clear = v;
+	return 0;
 }
 
 int rx_alert_parse(const char *text, struct rx_alert_rule *r, char *err, size_t errlen)

@@ -88,6 +88,7 @@ void rx_metrics_raw(const struct rx_counters *c, struct rx_metric out[RX_RAW_COU
 {
 	int i = 0;
 
+	out[i++] = count("offered", c->answered + c->abandoned);
 	out[i++] = count("answered", c->answered);
 	out[i++] = count("abandoned", c->abandoned);
 	out[i++] = count("answered_within_sl", c->within_sl);

@@ -8,6 +8,7 @@
  * figure: the modules do, main only connects them.
  */
 #include <signal.h>
+#include <sys/resource.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,6 +59,8 @@ struct rxd {
 	int64_t newest_event_ms;      /* wall clock: the latest event time seen ... */
 	int64_t newest_event_mono;    /* ... and when it was seen */
 	int64_t stopping_since;       /* 0: running */
+	uint64_t evicted_seen, evicted_at_start;   /* --max-calls evictions, for the log */
+	bool evicting;
 	bool drained;
 	struct rx_ratelimit bad_line_rl;
 };
@@ -340,9 +343,29 @@ static void rxd_staffing(struct rxd *d)
 	}
 }
 
+/* Calls closed early because --max-calls was reached: said once when it starts, once
+ * when it is over, however long the flood lasts. */
+static void rxd_check_evictions(struct rxd *d)
+{
+	uint64_t evicted = rx_calltrack_stats(d->engine->calls)->evicted;
+
+	if (evicted > d->evicted_seen && !d->evicting) {
+		rx_log(RX_LOG_WARN, "calls: more than --max-calls %u calls in flight; closing the "
+		    "oldest as stale (a flood of calls that never end?)", d->cfg.engine.track.max_calls);
+		d->evicting = true;
+		d->evicted_at_start = d->evicted_seen;
+	} else if (evicted == d->evicted_seen && d->evicting) {
+		rx_log(RX_LOG_INFO, "calls: back under --max-calls; %llu call(s) were closed early",
+		    (unsigned long long)(evicted - d->evicted_at_start));
+		d->evicting = false;
+	}
+	d->evicted_seen = evicted;
+}
+
 /* One heartbeat's outputs: the journal, alert rules, staffing, Redis, the event stream. */
 static void rxd_outputs(struct rxd *d)
 {
+	rxd_check_evictions(d);
 	if (d->journal != NULL)
 		rx_journal_flush(d->journal);
 	rxd_staffing(d);
@@ -588,6 +611,17 @@ static void rxd_close(struct rxd *d)
 	rx_engine_free(d->engine);
 }
 
+/* Thousands of feed connections need as many descriptors as the hard limit allows. */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	static struct rxd d;
@@ -605,6 +639,7 @@ int main(int argc, char **argv)
 		break;
 	}
 	rx_log_set_level(d.cfg.log_level);
+	raise_fd_limit();
 	d.staffing = (struct rx_staffing_config){ d.cfg.staffing_interval_ms, d.cfg.target_sl,
 		(double)d.cfg.engine.th.sl_ms / 1000, 0.05 };
 	signal(SIGPIPE, SIG_IGN);

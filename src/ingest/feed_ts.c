@@ -97,7 +97,7 @@ static int parse_epoch(const char *p, const char *end, int64_t *ms)
 		if (!read_fraction_ms(&p, end, &frac))
 			return -1;
 	}
-	if (p != end || sec == 0)
+	if (p != end)
 		return -1;
 	*ms = sec * 1000 + frac;
 	return 0;
@@ -150,11 +150,16 @@ static int parse_rfc3339(const char *p, const char *end, int64_t *ms)
 	return 0;
 }
 
+/* Both forms give times after the epoch only, as a JSON number does: "0.001" is 1 ms,
+ * and an RFC 3339 date before 1970 is refused rather than read as a negative time. */
 int rx_feed_parse_ts(const char *s, size_t len, int64_t *ms)
 {
 	const char *end = s + len;
+	int64_t v;
+	int rc = len >= 5 && s[4] == '-' ? parse_rfc3339(s, end, &v) : parse_epoch(s, end, &v);
 
-	if (len >= 5 && s[4] == '-')
-		return parse_rfc3339(s, end, ms);
-	return parse_epoch(s, end, ms);
+	if (rc != 0 || v <= 0)
+		return -1;
+	*ms = v;
+	return 0;
 }

@@ -276,11 +276,18 @@ static void stream_unlink(struct stream_client *c)
 	free(c);
 }
 
-/* evhttp frees the request and connection after this returns. */
+/* evhttp frees the connection after this returns. When the client went away in the middle
+ * of the stream's chunked reply, evhttp has already detached the request from the
+ * connection and leaves it to us (it would be ours to end); when the server shuts down, the
+ * request is still attached and evhttp frees it with the connection. */
 static void stream_closed_cb(struct evhttp_connection *conn, void *arg)
 {
+	struct stream_client *c = arg;
+
 	(void)conn;
-	stream_unlink(arg);
+	if (evhttp_request_get_connection(c->req) == NULL)
+		evhttp_request_free(c->req);
+	stream_unlink(c);
 }
 
 static void stream_send(struct stream_client *c, const char *data, size_t len)

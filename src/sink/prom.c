@@ -48,15 +48,15 @@ static void value_line(struct rx_jsonw *o, double v)
 
 static const struct {
 	const char *name, *help;
-	int index;      /* into rx_metrics_raw, or -1/-2 for the wait/talk sums */
+	int index;      /* into rx_metrics_raw, or -1/-2 for the wait/talk sums in seconds */
 } counters[] = {
-	{ "rexian_calls_offered_total", "Calls offered since start (answered + abandoned).", -3 },
-	{ "rexian_calls_answered_total", "Calls answered by a seat since start.", 0 },
-	{ "rexian_calls_abandoned_total", "Calls abandoned while waiting since start.", 1 },
-	{ "rexian_calls_answered_within_sl_total", "Calls answered within the service-level threshold.", 2 },
-	{ "rexian_calls_completed_total", "Answered calls that hung up (not stale).", 3 },
-	{ "rexian_calls_long_talk_total", "Completed calls that talked longer than the long-talk threshold.", 4 },
-	{ "rexian_calls_stale_total", "Calls closed as stale after the maximum call age.", 5 },
+	{ "rexian_calls_offered_total", "Calls offered since start (answered + abandoned).", 0 },
+	{ "rexian_calls_answered_total", "Calls answered by a seat since start.", 1 },
+	{ "rexian_calls_abandoned_total", "Calls abandoned while waiting since start.", 2 },
+	{ "rexian_calls_answered_within_sl_total", "Calls answered within the service-level threshold.", 3 },
+	{ "rexian_calls_completed_total", "Answered calls that hung up (not stale).", 4 },
+	{ "rexian_calls_long_talk_total", "Completed calls that talked longer than the long-talk threshold.", 5 },
+	{ "rexian_calls_stale_total", "Calls closed as stale after the maximum call age.", 6 },
 	{ "rexian_wait_seconds_total", "Sum of the waits of answered calls.", -1 },
 	{ "rexian_talk_seconds_total", "Sum of the talk times of completed calls.", -2 },
 };
@@ -74,8 +74,7 @@ static void write_counters(struct rx_jsonw *o, struct rx_engine *e)
 			if (st == NULL)
 				continue;
 			rx_metrics_raw(&st->c, raw);
-			v = counters[k].index == -3 ? (double)(st->c.answered + st->c.abandoned) :
-			    counters[k].index == -1 ? (double)st->c.wait_ms / 1000 :
+			v = counters[k].index == -1 ? (double)st->c.wait_ms / 1000 :
 			    counters[k].index == -2 ? (double)st->c.talk_ms / 1000 :
 			    (double)raw[counters[k].index].count;
 			rx_jsonw_rawf(o, "%s{", counters[k].name);

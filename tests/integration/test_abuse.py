@@ -1,0 +1,90 @@
+"""rexiand under abuse: 10,000 concurrent feed connections, a flood of calls that never
+end (--max-calls), a 1 GiB line without a newline, an HTTP client that never finishes its
+headers, and a Redis that stalls (DEBUG SLEEP). Nothing crashes, memory stays bounded,
+other clients are served, and every refusal shows in /metrics."""
+import resource
+import socket
+import time
+
+from harness import Redis, Rexiand, check, finish, wait_for
+
+soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+CONNS = min(10000, hard - 200)
+
+
+def rss_kb(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return -1
+
+
+def metric(d, name):
+    for line in d.get("/metrics").decode().splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[1])
+    return None
+
+
+redis = Redis().start()
+d = Rexiand(f"redis://127.0.0.1:{redis.port}", ["--clock", "event", "--max-calls", "3000"]).start()
+try:
+    # 1. thousands of concurrent connections, each sending one offer and staying open
+    socks = []
+    for i in range(CONNS):
+        s = socket.create_connection(("127.0.0.1", d.feed_port))
+        s.sendall(b'{"ts":%d,"event":"offer","call":"conn-%d","queue":"12345"}\n' % (1772409600 + i // 100, i))
+        socks.append(s)
+    check(wait_for(lambda: metric(d, "rexian_feed_connections") == CONNS, timeout=60),
+          f"{CONNS} connections open at once: {metric(d, 'rexian_feed_connections')}")
+    check(wait_for(lambda: d.live()["ingest"]["events"] == CONNS, timeout=30), "every connection's line counted")
+    # the flood of never-ending calls is capped by --max-calls: the oldest are closed as stale
+    check(d.live()["ingest"]["calls_in_flight"] <= 3000, "calls in flight bounded by --max-calls")
+    check(d.live()["ingest"]["evicted"] >= CONNS - 3000, f"evictions counted: {d.live()['ingest']['evicted']}")
+    for s in socks:
+        s.close()
+    check(wait_for(lambda: metric(d, "rexian_feed_connections") == 0, timeout=30), "all closed")
+    log = d.read_log()
+    check(log.count("more than --max-calls") == 1, "the flood is logged once")
+
+    # 2. a 1 GiB line with no newline, then a good line on the same connection
+    before = rss_kb(d.proc.pid)
+    with socket.create_connection(("127.0.0.1", d.feed_port)) as s:
+        block = b"z" * (1 << 20)
+        for _ in range(1024):
+            s.sendall(block)
+        s.sendall(b'\n{"ts":1772420000,"event":"offer","call":"after-the-giant","queue":"12345"}\n')
+    check(wait_for(lambda: d.live()["ingest"]["events"] == CONNS + 1, timeout=60), "the line after the giant one counts")
+    check(d.live()["ingest"]["errors"] == 1, "the giant line is one error")
+    grown = rss_kb(d.proc.pid) - before
+    check(grown < 64 * 1024, f"memory did not follow the giant line: +{grown} KB")
+
+    # 3. an HTTP client that never finishes its headers does not block others
+    slow = socket.create_connection(("127.0.0.1", d.http_port))
+    slow.sendall(b"GET /api/live HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+    t0 = time.time()
+    check(d.get("/healthz").strip() == b'"ok"' and time.time() - t0 < 2, "others are served")
+    slow.close()
+
+    # 4. Redis stalls for 2 s: ingest goes on, flushes are skipped and counted, then resume
+    skipped = metric(d, "rexian_redis_flushes_skipped_total")
+    stall = socket.create_connection(("127.0.0.1", redis.port))
+    stall.sendall(b"DEBUG SLEEP 2\r\n")
+    time.sleep(0.2)
+    with socket.create_connection(("127.0.0.1", d.feed_port)) as s:
+        s.sendall(b'{"ts":1772420001,"event":"offer","call":"during-stall","queue":"12345"}\n')
+    check(wait_for(lambda: d.live()["ingest"]["events"] == CONNS + 2, timeout=1.5), "ingest does not wait on Redis")
+    stall.recv(100)
+    stall.close()
+    check(metric(d, "rexian_redis_flushes_skipped_total") > skipped,
+          f"skipped flushes are counted: {skipped} -> {metric(d, 'rexian_redis_flushes_skipped_total')}, "
+          f"flushes {metric(d, 'rexian_redis_flushes_total')}")
+    check(wait_for(lambda: redis.hgetall("rexian:live").get("waiting") is not None, timeout=10), "flushes resume")
+    check(d.proc.poll() is None, "still running")
+finally:
+    code = d.stop()
+    check(code == 0, f"clean exit: {code}")
+    redis.cleanup()
+finish()
