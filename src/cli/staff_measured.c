@@ -250,8 +250,12 @@ staff_from_file(const struct rx_staff_request *req, struct rx_staffing_minute *o
 		fprintf(stderr, "rexian staff: out of memory\n");
 		goto done;
 	}
-	if (staff_read_file(&f, req->from) != 0 || f.failed)
+	if (staff_read_file(&f, req->from) != 0)
 		goto done;
+	if (f.failed) {
+		fprintf(stderr, "rexian staff: out of memory\n");
+		goto done;
+	}
 	if (f.scope == UINT32_MAX) {
 		fprintf(stderr, "rexian staff: %s has no calls for %s\n", f.path, req->scope);
 		goto done;
@@ -276,18 +280,26 @@ done:
 
 /* ---- sizing ---- */
 
-static const char *
-staff_seat_source(const struct rx_staff_request *req)
+static enum rx_scope_type
+staff_scope_type(const struct rx_staff_request *req)
 {
 	enum rx_scope_type type = RX_SCOPE_GLOBAL;
 	const char *name;
 
 	rx_scope_parse(req->scope, &type, &name);
+	return type;
+}
+
+static const char *
+staff_seat_source(const struct rx_staff_request *req)
+{
+	enum rx_scope_type type = staff_scope_type(req);
+
 	if (req->redis != NULL)
 		return type == RX_SCOPE_SEAT || type == RX_SCOPE_PLATFORM ?
 		    "not sampled per seat or platform" : "rexiand's samples, whole hotline";
 	if (type == RX_SCOPE_SEAT)
-		return "seat events of this seat";
+		return "seat events of this seat (no flags: its calls are not a queue)";
 	if (type == RX_SCOPE_PLATFORM)
 		return "seat events naming this platform";
 	return "seat events, whole hotline (queues share the seats)";
@@ -313,8 +325,12 @@ staff_size(struct staff_report *r, const struct rx_staffing_minute *m)
 	    !isnan(r->sum.patience_s) ? "measured" : NULL;
 	s = (struct rx_staffing_sizing){ req->interval_min * 60.0, req->acw_s, r->sum.aht_s,
 	    r->patience_used, req->goal };
-	for (int i = 0; i < r->nintervals; i++)
+	for (int i = 0; i < r->nintervals; i++) {
 		rx_staffing_size(&r->iv[i], &s);
+		/* a seat's scope holds the calls it answered, which no queue offered to it alone */
+		if (staff_scope_type(req) == RX_SCOPE_SEAT)
+			r->iv[i].understaffed = -1;
+	}
 	rx_staffing_summarise(r->iv, r->nintervals, req->acw_s, &r->sum);
 	r->seat_source = staff_seat_source(req);
 }
@@ -681,6 +697,21 @@ staff_table_head(const struct staff_report *r)
 }
 
 static void
+staff_table_per_100k(const struct staff_report *r)
+{
+	const struct rx_staffing_day *d = &r->sum;
+	char sp[16], sm[16], rq[16];
+	int p = d->peak_interval;
+
+	printf("seats per 100,000 residents 每十万人座席数 (population %.0f): staffed peak %s, "
+	    "mean %s; required %s\n", r->req->population,
+	    staff_cell(sp, sizeof sp, "%.2f", staff_per_100k(r, d->seats_peak)),
+	    staff_cell(sm, sizeof sm, "%.2f", staff_per_100k(r, d->seats_mean)),
+	    staff_cell(rq, sizeof rq, "%.2f",
+	    staff_per_100k(r, p < 0 ? NAN : staff_required(&r->iv[p]))));
+}
+
+static void
 staff_table_day(const struct staff_report *r)
 {
 	const struct rx_staffing_day *d = &r->sum;
@@ -701,10 +732,7 @@ staff_table_day(const struct staff_report *r)
 		printf("seats logged in 在线座席: peak %.0f, mean %.2f; %d interval%s under-staffed\n",
 		    d->seats_peak, d->seats_mean, d->understaffed, d->understaffed == 1 ? "" : "s");
 	if (!isnan(r->req->population))
-		printf("seats per 100,000 residents 每十万人座席数 (population %.0f): staffed peak "
-		    "%.2f, mean %.2f; required %.2f\n", r->req->population,
-		    staff_per_100k(r, d->seats_peak), staff_per_100k(r, d->seats_mean),
-		    staff_per_100k(r, p < 0 ? NAN : staff_required(&r->iv[p])));
+		staff_table_per_100k(r);
 }
 
 static int
@@ -726,16 +754,37 @@ staff_print_table(const struct staff_report *r)
 
 /* ---- entry ---- */
 
+static int
+staff_from_redis(const struct rx_staff_request *req, struct rx_staffing_minute *out,
+    int32_t *day)
+{
+	struct rx_staffing_days *days = rx_staffing_days_new();
+	struct rx_staffing_minute *m;
+	int rc;
+
+	if (days == NULL) {
+		fprintf(stderr, "rexian staff: out of memory\n");
+		return 1;
+	}
+	rc = rx_staff_redis_read(req, days, day);
+	if (rc == 0 && (m = rx_staffing_days_get(days, *day, false)) != NULL)
+		memcpy(out, m, RX_STAFFING_DAY_MINUTES * sizeof *out);
+	rx_staffing_days_free(days);
+	return rc;
+}
+
 int
 rx_staff_measured(const struct rx_staff_request *req)
 {
 	struct rx_staffing_minute *m = malloc(RX_STAFFING_DAY_MINUTES * sizeof *m);
-	struct staff_report *r = calloc(1, sizeof *r);
-	struct rx_staffing_days *days = NULL;
-	int rc = 1;
+	struct staff_report *r = malloc(sizeof *r);
+	int rc;
 
-	if (m == NULL || r == NULL)
+	if (m == NULL || r == NULL) {
+		fprintf(stderr, "rexian staff: out of memory\n");
+		rc = 1;
 		goto done;
+	}
 	if (rx_tz_init(req->timezone) != 0) {
 		fprintf(stderr, "rexian staff: unknown time zone '%s'\n", req->timezone);
 		rc = 2;
@@ -743,20 +792,14 @@ rx_staff_measured(const struct rx_staff_request *req)
 	}
 	rx_staffing_minutes_clear(m, RX_STAFFING_DAY_MINUTES);
 	*r = (struct staff_report){ .req = req, .day = req->date };
-	if (req->from != NULL) {
-		rc = staff_from_file(req, m, &r->day);
-	} else if ((days = rx_staffing_days_new()) != NULL &&
-	    (rc = rx_staff_redis_read(req, days, &r->day)) == 0) {
-		memcpy(m, rx_staffing_days_get(days, r->day, true),
-		    RX_STAFFING_DAY_MINUTES * sizeof *m);
-	}
+	rc = req->from != NULL ? staff_from_file(req, m, &r->day) :
+	    staff_from_redis(req, m, &r->day);
 	if (rc != 0)
 		goto done;
 	staff_size(r, m);
 	rc = req->format == RX_STAFF_JSON ? staff_print_json(r) :
 	    req->format == RX_STAFF_CSV ? staff_print_csv(r) : staff_print_table(r);
 done:
-	rx_staffing_days_free(days);
 	free(r);
 	free(m);
 	return rc;

@@ -162,17 +162,12 @@ staff_redis_login(redisContext *c, const struct staff_redis_url *u)
 }
 
 static redisContext *
-staff_redis_connect(const char *url)
+staff_redis_connect(const struct staff_redis_url *url)
 {
 	struct timeval tv = { STAFF_REDIS_TIMEOUT_S, 0 };
-	struct staff_redis_url u;
+	const struct staff_redis_url u = *url;
 	redisContext *c;
 
-	if (staff_url_parse(url, &u) != 0) {
-		fprintf(stderr, "rexian staff: bad Redis URL '%s' (want "
-		    "redis://[[user]:password@]host:port[/db] or unix:///path[?db=N])\n", url);
-		return NULL;
-	}
 	c = u.path[0] != '\0' ? redisConnectUnixWithTimeout(u.path, tv) :
 	    redisConnectWithTimeout(u.host, u.port, tv);
 	if (c == NULL || c->err) {
@@ -352,15 +347,33 @@ staff_redis_collect(redisContext *c, struct rx_staffing_minute *m, int seats, in
 	return 0;
 }
 
+/* Nothing at all read: no counters and no seat sample in any minute. */
+static int
+staff_redis_empty(const struct rx_staffing_minute *m)
+{
+	for (int i = 0; i < RX_STAFFING_DAY_MINUTES; i++)
+		if (m[i].c.answered || m[i].c.abandoned || m[i].c.completed || m[i].c.stale ||
+		    !isnan(m[i].seats_avg) || !isnan(m[i].seats_max))
+			return 0;
+	return 1;
+}
+
 int
 rx_staff_redis_read(const struct rx_staff_request *req, struct rx_staffing_days *days,
     int32_t *day)
 {
-	redisContext *c = staff_redis_connect(req->redis);
+	struct staff_redis_url url;
 	struct rx_staffing_minute *m;
+	redisContext *c;
 	int rc = 1, separate = 0, seats;
 
-	if (c == NULL)
+	if (staff_url_parse(req->redis, &url) != 0) {
+		fprintf(stderr, "rexian staff: bad Redis URL '%s' (want "
+		    "redis://[[user]:password@]host:port[/db] or unix:///path[?db=N])\n",
+		    req->redis);
+		return 2;
+	}
+	if ((c = staff_redis_connect(&url)) == NULL)
 		return 1;
 	if (*day == 0 && staff_redis_pick_day(c, req, day) != 0)
 		goto done;
@@ -370,7 +383,9 @@ rx_staff_redis_read(const struct rx_staff_request *req, struct rx_staffing_days 
 	separate = seats && separate;
 	for (int i = 0; i < RX_STAFFING_DAY_MINUTES; i++)
 		staff_redis_append(c, req, *day, i, separate);
-	rc = staff_redis_collect(c, m, seats, separate);
+	if ((rc = staff_redis_collect(c, m, seats, separate)) == 0 && staff_redis_empty(m))
+		fprintf(stderr, "rexian staff: Redis has no minute hashes for %s on %d (they live "
+		    "48 h)\n", req->scope, (int)*day);
 done:
 	redisFree(c);
 	return rc;

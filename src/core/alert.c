@@ -57,7 +57,7 @@ static int parse_option(struct rx_alert_rule *r, const char *opt)
 	if (strncmp(opt, "min=", 4) != 0 && strncmp(opt, "for=", 4) != 0 && skip != 6)
 		return -1;
 	v = strtod(opt + skip, &end);
-	if (*end != '\0' || !(v >= 0) || v > 1e15)
+	if (*end != '\0' || !(v >= 0) || (skip == 4 && v > 1e15))
 		return -1;
 	if (opt[0] == 'm')
 		r->min_offered = (uint64_t)v;

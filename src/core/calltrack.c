@@ -421,7 +421,9 @@ static int64_t phase_deadline(const struct rx_calltrack *ct, const struct call *
 }
 
 /* Names and direction: the offer's queue and platform, the answer's seat, the hangup's
- * outcome; any event may fill in what the others lacked. */
+ * outcome; any event may fill in what the others lacked. The direction is settled once the
+ * offer is known, since facts may have been counted by then: a later event saying "out"
+ * would split one call's facts between the inbound scopes and `outbound`. */
 static void merge_names(struct call *c, const struct rx_call_event *ev)
 {
 	if (ev->queue && (ev->kind == RX_EV_OFFER || !c->queue))
@@ -432,7 +434,7 @@ static void merge_names(struct call *c, const struct rx_call_event *ev)
 		c->seat = ev->seat;
 	if (ev->outcome && (ev->kind == RX_EV_HANGUP || !c->outcome))
 		c->outcome = ev->outcome;
-	if (ev->outbound)
+	if (ev->outbound && (ev->kind == RX_EV_OFFER || !(c->seen & SEEN_OFFER)))
 		c->outbound = true;
 }
 

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,14 +87,14 @@ static int set_number(const struct setting *s, struct rxd_config *cfg, const cha
 
 	errno = 0;
 	d = strtod(v, &end);
-	if (end == v || *end != '\0' || errno != 0 || d < 0 || d > 4e9)
-		return -1;
+	if (end == v || *end != '\0' || errno != 0 || !(d >= 0 && d <= 4e9))
+		return -1;   /* (NaN fails too: converted to an integer below, it would be UB) */
 	if (s->kind == K_MS)
 		*(int64_t *)((char *)cfg + s->off) = (int64_t)(d * 1000 + 0.5);
 	else if (s->kind == K_REAL)
 		*(double *)((char *)cfg + s->off) = d;
 	else if (s->off == offsetof(struct rxd_config, flush_ms))
-		cfg->flush_ms = d < 10 ? 10 : (int)d;
+		cfg->flush_ms = d < 10 ? 10 : d > INT_MAX ? INT_MAX : (int)d;
 	else
 		*(unsigned *)((char *)cfg + s->off) = (unsigned)d;
 	return 0;

@@ -124,6 +124,7 @@ def compare_redis(file_rep, redis_rep):
               f"{f_ivs[start]['seats_logged_in_peak']}")
         check(0 < r["seats_logged_in_mean"] <= r["seats_logged_in_peak"],
               f"{start}: sampled mean {r['seats_logged_in_mean']}")
+    print(f"Redis: seat samples in {sampled} of 48 intervals")
     check(sampled >= 40, f"seat samples in only {sampled} of 48 intervals")
     for start in ("10:00", "15:00"):
         check(r_ivs[start]["seats_logged_in_peak"] is not None, f"{start}: no seat samples")
@@ -160,6 +161,9 @@ try:
                                    "--date", "2026-03-02"))
     check([iv["offered"] for iv in queue_file["intervals"]] ==
           [iv["offered"] for iv in queue_redis["intervals"]], "queue:12345 offered per interval")
+    check([iv["seats_logged_in_peak"] for iv in queue_redis["intervals"]] ==
+          [iv["seats_logged_in_peak"] for iv in redis_rep["intervals"]],
+          "a queue shares the hotline's seat samples")
 finally:
     if d is not None:
         code = d.stop()
