@@ -163,7 +163,11 @@ void rx_http_api_free(struct rx_http_api *h)
 {
 	if (h == NULL)
 		return;
-	evhttp_free(h->http);   /* frees the stream clients' connections and requests */
+	for (struct stream_client *c = h->clients; c != NULL; c = c->next) {
+		evhttp_connection_set_closecb(c->conn, NULL, NULL);
+		evhttp_send_reply_end(c->req);   /* a clean end of stream, not a cut */
+	}
+	evhttp_free(h->http);   /* frees the stream clients' connections */
 	while (h->clients != NULL) {
 		struct stream_client *c = h->clients;
 		h->clients = c->next;
@@ -337,7 +341,7 @@ void rx_http_api_set_stream(struct rx_http_api *h, const char *path, unsigned ma
 
 void rx_http_api_broadcast(struct rx_http_api *h, const char *event, const char *data, size_t len)
 {
-	size_t need = strlen(event) + len + 16;
+	size_t need = strlen(event) + len + sizeof "event: \ndata: \n\n";   /* with its NUL */
 	char *msg = malloc(need);
 	struct stream_client *c, *next;
 

@@ -131,7 +131,8 @@ static int32_t *journal_days(const char *dir, size_t *n)
 		days[(*n)++] = day;
 	}
 	closedir(d);
-	qsort(days, *n, sizeof *days, day_cmp);
+	if (*n > 1)   /* days is NULL when empty, and qsort's base must not be */
+		qsort(days, *n, sizeof *days, day_cmp);
 	return days;
 }
 

@@ -141,14 +141,16 @@ static void view_live_seats(struct rx_jsonw *w, const struct rx_engine *e)
 	rx_jsonw_open(w, '{');
 	for (uint32_t id = 1; id < limit; id++) {
 		const struct rx_seat *s = rx_seats_get(e->seats, id);
+		int64_t since;
 		if (s == NULL)
 			continue;
 		rx_jsonw_key(w, rx_names_str(e->names, id));
 		rx_jsonw_open(w, '{');
 		rx_jsonw_key(w, "state");
 		rx_jsonw_cstr(w, s->on_calls ? "talking" : rx_seat_state_name(s->state));
-		rx_jsonw_key(w, "since_s");
-		view_ms_as_s(w, e->now > s->since_ms ? e->now - s->since_ms : 0);
+		rx_jsonw_key(w, "since_s");   /* time in the state shown: talking counts from the answer */
+		since = s->on_calls ? s->call_since_ms : s->since_ms;
+		view_ms_as_s(w, e->now > since ? e->now - since : 0);
 		rx_jsonw_key(w, "talk_s");
 		if (s->on_calls)
 			view_ms_as_s(w, e->now > s->call_since_ms ? e->now - s->call_since_ms : 0);
@@ -240,7 +242,8 @@ void rx_view_history(struct rx_jsonw *w, struct rx_engine *e, int minutes)
 	if (e->now != INT64_MIN)
 		h.from_code = rx_tz_minute_code(&e->tz, e->now - (int64_t)(minutes - 1) * 60000);
 	rx_windows_foreach_bucket(e->windows, history_cb, &h);
-	qsort(h.rows, h.n, sizeof *h.rows, history_cmp);
+	if (h.n > 1)   /* rows is NULL when empty, and qsort's base must not be */
+		qsort(h.rows, h.n, sizeof *h.rows, history_cmp);
 	rx_jsonw_open(w, '{');
 	rx_jsonw_key(w, "minutes");
 	rx_jsonw_open(w, '[');
