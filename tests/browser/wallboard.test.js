@@ -332,7 +332,7 @@ async function main() {
     if (!loaded) { keepTmp = true; return; }
 
     const before = await readPage(page);
-    const sim = start(REXIAN, ['sim', '--hours', '2', '--speed', '300', '--seed', '5', '--connect', `tcp://127.0.0.1:${feedPort}`],
+    const sim = start(REXIAN, ['sim', '--start', '2026-03-02T09:30:00+08:00', '--hours', '2', '--speed', '300', '--seed', '5', '--connect', `tcp://127.0.0.1:${feedPort}`],
       path.join(tmp, 'sim.log'));
 
     await check('a seat row appears', async () => {
