@@ -123,25 +123,39 @@ static void write_gauges(struct rx_jsonw *o, struct rx_engine *e)
 	}
 }
 
+/* One gauge family over the live queues: the hotline's value, then each queue's. */
+static void live_family(struct rx_jsonw *o, struct rx_engine *e, const struct rx_live *live,
+    const char *name, const char *help, bool longest)
+{
+	uint32_t n = rx_scopes_count(e->scopes);
+	char b[40];
+
+	head(o, name, "gauge", help);
+	rx_format_real(b, sizeof b, longest ? (live->longest_wait_ms < 0 ? 0 :
+	    (double)live->longest_wait_ms / 1000) : (double)live->waiting);
+	rx_jsonw_rawf(o, "%s %s\n", name, b);
+	for (uint32_t i = 0; i < n; i++) {
+		const struct rx_scope *sc = rx_scopes_at(e->scopes, i);
+		const struct rx_live_queue *q;
+		if (sc->type != RX_SCOPE_QUEUE || sc->name >= live->nqueues)
+			continue;
+		q = &live->queues[sc->name];
+		rx_jsonw_rawf(o, "%s{queue=\"", name);
+		label_value(o, rx_names_str(e->names, sc->name));
+		rx_format_real(b, sizeof b, longest ? (q->longest_wait_ms < 0 ? 0 :
+		    (double)q->longest_wait_ms / 1000) : (double)q->waiting);
+		rx_jsonw_rawf(o, "\"} %s\n", b);
+	}
+}
+
 static void write_live(struct rx_jsonw *o, struct rx_engine *e)
 {
 	struct rx_live live;
-	uint32_t n = rx_scopes_count(e->scopes);
 
 	rx_engine_live(e, &live);
-	head(o, "rexian_calls_waiting", "gauge", "Calls waiting in queue now.");
-	rx_jsonw_rawf(o, "rexian_calls_waiting %u\n", live.waiting);
-	head(o, "rexian_longest_wait_seconds", "gauge", "Longest current wait in queue.");
-	rx_jsonw_rawf(o, "rexian_longest_wait_seconds %.3f\n",
-	    live.longest_wait_ms < 0 ? 0.0 : (double)live.longest_wait_ms / 1000);
-	for (uint32_t i = 0; i < n; i++) {
-		const struct rx_scope *sc = rx_scopes_at(e->scopes, i);
-		if (sc->type != RX_SCOPE_QUEUE || sc->name >= live.nqueues)
-			continue;
-		rx_jsonw_raw(o, "rexian_calls_waiting{queue=\"", 28);
-		label_value(o, rx_names_str(e->names, sc->name));
-		rx_jsonw_rawf(o, "\"} %u\n", live.queues[sc->name].waiting);
-	}
+	live_family(o, e, &live, "rexian_calls_waiting", "Calls waiting in queue now.", false);
+	live_family(o, e, &live, "rexian_longest_wait_seconds",
+	    "Longest current wait in queue (0 when nobody waits).", true);
 	head(o, "rexian_seats", "gauge", "Seats by state: logged in, ready (and free), on a call.");
 	rx_jsonw_rawf(o, "rexian_seats{state=\"logged_in\"} %u\nrexian_seats{state=\"ready\"} %u\n"
 	    "rexian_seats{state=\"on_call\"} %u\n", live.seats.logged_in, live.seats.ready,
