@@ -26,13 +26,15 @@ void rx_view_window(struct rx_jsonw *w, const struct rx_engine *e, enum rx_windo
 void rx_view_live(struct rx_jsonw *w, struct rx_engine *e);
 /* {"minutes": [...]}: the global per-minute buckets of the last `minutes` minutes. */
 void rx_view_history(struct rx_jsonw *w, struct rx_engine *e, int minutes);
-/* The staffing block: {"interval_s", "target", "within_s", "population", "scopes":
- * {scope: row}, "seats_logged_in", "seats_per_100k": {"staffed", "required"}}. */
+/* The staffing block: {"interval_s", "target", "within_s", "seats_logged_in", "scopes":
+ * {scope: row}, "seats_per_100k": [population...]}. */
 struct rx_staffing_row;
 struct rx_staffing_config;
+struct rx_population;
 void rx_view_staffing(struct rx_jsonw *w, const struct rx_engine *e,
     const struct rx_staffing_config *cfg, const uint32_t *scopes,
-    const struct rx_staffing_row *rows, size_t n, uint32_t logged_in, double population);
+    const struct rx_staffing_row *rows, size_t n, uint32_t logged_in,
+    const struct rx_population *pops, size_t npops);
 /* The whole `replay --json` object. */
 void rx_view_replay(struct rx_jsonw *w, const struct rx_engine *e, const struct rx_ingest_stats *in);
 

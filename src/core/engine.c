@@ -88,7 +88,8 @@ enum rx_track_result rx_engine_event(struct rx_engine *e, const struct rx_event 
 
 	rx_engine_advance(e, ev->ts_ms);
 	if (ev->kind == RX_EV_SEAT) {
-		rx_seats_event(e->seats, intern(e, ev->seat), ev->seat_state, ev->ts_ms);
+		rx_seats_event(e->seats, intern(e, ev->seat), ev->seat_state, ev->ts_ms,
+		    intern(e, ev->platform));
 		return RX_TRACK_OK;
 	}
 	ce.ts_ms = ev->ts_ms;

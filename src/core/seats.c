@@ -41,12 +41,15 @@ static struct rx_seat *seat_at(struct rx_seats *s, uint32_t seat)
 	return &s->v[seat];
 }
 
-void rx_seats_event(struct rx_seats *s, uint32_t seat, enum rx_seat_state state, int64_t ts_ms)
+void rx_seats_event(struct rx_seats *s, uint32_t seat, enum rx_seat_state state, int64_t ts_ms,
+    uint32_t platform)
 {
 	struct rx_seat *st = seat_at(s, seat);
 
 	if (st == NULL || seat == 0 || (st->known && ts_ms < st->since_ms))
 		return;
+	if (platform != 0)
+		st->platform = platform;
 	if (!st->known || st->state != state)
 		st->since_ms = ts_ms;
 	st->state = state;
@@ -64,6 +67,8 @@ void rx_seats_fact(struct rx_seats *s, const struct rx_fact *f)
 		st->state = RX_SEAT_LOGIN;
 		st->since_ms = f->ts_ms;
 	}
+	if (st->platform == 0)
+		st->platform = f->platform;
 	if (f->kind == RX_FACT_ANSWERED) {
 		st->on_calls++;
 		st->call_since_ms = f->ts_ms;   /* the answer, or the offer if stamped later */
@@ -84,10 +89,15 @@ uint32_t rx_seats_limit(const struct rx_seats *s)
 
 void rx_seats_gauges(const struct rx_seats *s, struct rx_seat_gauges *g)
 {
+	rx_seats_gauges_for(s, 0, g);
+}
+
+void rx_seats_gauges_for(const struct rx_seats *s, uint32_t platform, struct rx_seat_gauges *g)
+{
 	memset(g, 0, sizeof *g);
 	for (uint32_t i = 1; i < s->cap; i++) {
 		const struct rx_seat *st = &s->v[i];
-		if (!st->known)
+		if (!st->known || (platform != 0 && st->platform != platform))
 			continue;
 		if (st->state != RX_SEAT_LOGOUT || st->on_calls > 0)
 			g->logged_in++;

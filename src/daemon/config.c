@@ -14,7 +14,7 @@
 #define REXIAN_VERSION "0.1.0"
 #endif
 
-enum kind { K_STR, K_INT, K_MS, K_LISTEN, K_CLOCK, K_LOG, K_ALERT, K_REAL, K_SYNC };
+enum kind { K_STR, K_INT, K_MS, K_LISTEN, K_CLOCK, K_LOG, K_ALERT, K_REAL, K_SYNC, K_POP };
 
 struct setting {
 	const char *name;
@@ -52,7 +52,7 @@ static const struct setting settings[] = {
 	NUM(K_REAL, warn_sl, "warn-service-level", "wallboard: amber from, red below (0.90)"),
 	NUM(K_REAL, target_connect, "target-connect-rate", "wallboard: connect rate target (0.99)"),
 	NUM(K_MS, staffing_interval_ms, "staffing-interval-s", "live staffing interval, seconds (1800)"),
-	NUM(K_REAL, population, "population", "residents served, for seats per 100,000 (none)"),
+	{ "population", K_POP, 0, 0, "residents served, for seats per 100,000: N (the hotline) or PLATFORM=N; repeatable" },
 	STR(journal, "journal", "directory of the event journal, replayed on start (none)"),
 	NUM(K_INT, journal_days, "journal-days", "journal files kept, one per day (7)"),
 	{ "journal-fsync", K_SYNC, 0, 0, "heartbeat (default), always or never" },
@@ -132,6 +132,11 @@ static int config_set(struct rxd_config *cfg, const struct setting *s, const cha
 		if (strcmp(v, "wall") != 0 && strcmp(v, "event") != 0)
 			return -1;
 		cfg->clock_event = strcmp(v, "event") == 0;
+		return 0;
+	case K_POP:
+		if (cfg->npopulations == 8 || strlen(v) >= sizeof cfg->populations[0])
+			return -1;
+		strcpy(cfg->populations[cfg->npopulations++], v);
 		return 0;
 	case K_SYNC: {
 		static const char *const syncs[] = { "never", "heartbeat", "always" };

@@ -37,7 +37,8 @@ struct rxd_config {
 	char journal[512];           /* "" = no journal */
 	unsigned journal_days;
 	int journal_sync;            /* enum rx_journal_sync */
-	double population;           /* residents served, for seats per 100,000; 0 = unknown */
+	char populations[8][160];    /* "N" or "PLATFORM=N", for seats per 100,000 */
+	int npopulations;
 };
 
 enum rxd_config_result { RXD_CONFIG_RUN, RXD_CONFIG_EXIT_OK, RXD_CONFIG_ERROR };

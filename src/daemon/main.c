@@ -25,6 +25,7 @@
 #include "rexian/jsonw.h"
 #include "rexian/listener.h"
 #include "rexian/log.h"
+#include "rexian/population.h"
 #include "rexian/prom.h"
 #include "rexian/redis_sink.h"
 #include "rexian/staffing_live.h"
@@ -55,6 +56,8 @@ struct rxd {
 	struct rx_staffing_row staff_rows[RXD_MAX_STAFFING];
 	size_t nstaff;
 	uint32_t seats_logged_in;
+	struct rx_population pops[8];
+	size_t npops;
 	struct event *tick, *sigterm, *sigint;
 	int64_t newest_event_ms;      /* wall clock: the latest event time seen ... */
 	int64_t newest_event_mono;    /* ... and when it was seen */
@@ -175,7 +178,7 @@ static void rxd_snapshot(struct rx_jsonw *w, struct rxd *d)
 	rx_alert_sink_json(d->alerts, w, false);
 	rx_jsonw_key(w, "staffing");
 	rx_view_staffing(w, d->engine, &d->staffing, d->staff_scopes, d->staff_rows, d->nstaff,
-	    d->seats_logged_in, d->cfg.population);
+	    d->seats_logged_in, d->pops, d->npops);
 	rx_jsonw_close(w, '}');
 }
 
@@ -362,10 +365,31 @@ static void rxd_check_evictions(struct rxd *d)
 	d->evicted_seen = evicted;
 }
 
+/* Seats per 100,000 residents: the hotline's or one platform's seats and requirement. */
+static void rxd_populations(struct rxd *d)
+{
+	for (size_t i = 0; i < d->npops; i++) {
+		struct rx_population *p = &d->pops[i];
+		uint32_t name = p->platform[0] ?
+		    rx_names_find(d->engine->names, p->platform, strlen(p->platform)) : 0;
+		uint32_t scope = p->platform[0] ?
+		    rx_scopes_find(d->engine->scopes, RX_SCOPE_PLATFORM, name) : RX_SCOPE_GLOBAL_INDEX;
+		struct rx_seat_gauges g = { 0 };
+		struct rx_staffing_row row;
+		int required = -1;
+		if (!p->platform[0] || name != 0)
+			rx_seats_gauges_for(d->engine->seats, name, &g);
+		if (scope != UINT32_MAX && rx_staffing_live(d->engine, &d->staffing, scope, &row) == 0)
+			required = row.required_a >= 0 ? row.required_a : row.required_c;
+		rx_population_sample(p, d->engine, g.logged_in, required);
+	}
+}
+
 /* One heartbeat's outputs: the journal, alert rules, staffing, Redis, the event stream. */
 static void rxd_outputs(struct rxd *d)
 {
 	rxd_check_evictions(d);
+	rxd_populations(d);
 	if (d->journal != NULL)
 		rx_journal_flush(d->journal);
 	rxd_staffing(d);
@@ -499,6 +523,13 @@ static int rxd_open_listeners(struct rxd *d)
 static int rxd_open_alerts(struct rxd *d)
 {
 	char err[512];
+
+	for (int i = 0; i < d->cfg.npopulations; i++)
+		if (rx_population_parse(d->cfg.populations[i], &d->pops[d->npops++]) != 0) {
+			fprintf(stderr, "rexiand: bad --population '%s' (want N or PLATFORM=N)\n",
+			    d->cfg.populations[i]);
+			return -1;
+		}
 
 	if (d->cfg.nalerts < 0) {
 		d->nrules = rx_alert_defaults(d->rules, RXD_MAX_ALERTS);

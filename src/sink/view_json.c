@@ -6,6 +6,7 @@
 #include <math.h>
 
 #include "rexian/erlang.h"
+#include "rexian/population.h"
 #include "rexian/redis_sink.h"
 #include "rexian/staffing_live.h"
 
@@ -313,10 +314,10 @@ static void view_staffing_row(struct rx_jsonw *w, const struct rx_staffing_row *
 
 void rx_view_staffing(struct rx_jsonw *w, const struct rx_engine *e,
     const struct rx_staffing_config *cfg, const uint32_t *scopes,
-    const struct rx_staffing_row *rows, size_t n, uint32_t logged_in, double population)
+    const struct rx_staffing_row *rows, size_t n, uint32_t logged_in,
+    const struct rx_population *pops, size_t npops)
 {
 	char name[300];
-	int required = -1;
 
 	rx_jsonw_open(w, '{');
 	rx_jsonw_key(w, "interval_s");
@@ -333,18 +334,12 @@ void rx_view_staffing(struct rx_jsonw *w, const struct rx_engine *e,
 		rx_redis_scope_name(e, scopes[i], name, sizeof name);
 		rx_jsonw_key(w, name);
 		view_staffing_row(w, &rows[i]);
-		if (scopes[i] == RX_SCOPE_GLOBAL_INDEX)
-			required = rows[i].required_a >= 0 ? rows[i].required_a : rows[i].required_c;
 	}
 	rx_jsonw_close(w, '}');
-	rx_jsonw_key(w, "population");
-	real_or_null(w, population > 0 ? population : NAN);
 	rx_jsonw_key(w, "seats_per_100k");
-	rx_jsonw_open(w, '{');
-	rx_jsonw_key(w, "staffed");
-	real_or_null(w, population > 0 ? rx_erlang_seats_per_100k(logged_in, population) : NAN);
-	rx_jsonw_key(w, "required");
-	real_or_null(w, population > 0 && required >= 0 ? rx_erlang_seats_per_100k(required, population) : NAN);
-	rx_jsonw_close(w, '}');
+	rx_jsonw_open(w, '[');
+	for (size_t i = 0; i < npops; i++)
+		rx_population_json(w, &pops[i]);
+	rx_jsonw_close(w, ']');
 	rx_jsonw_close(w, '}');
 }

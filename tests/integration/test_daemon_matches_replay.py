@@ -18,7 +18,8 @@ want = replay(path)
 
 mode = sys.argv[1] if len(sys.argv) > 1 else "event"
 redis = Redis().start()
-d = Rexiand(f"redis://127.0.0.1:{redis.port}", ["--clock", mode] if mode == "event" else []).start()
+d = Rexiand(f"redis://127.0.0.1:{redis.port}",
+            (["--clock", mode] if mode == "event" else []) + ["--population", "4590000"]).start()
 try:
     d.send(feed, chunk=777, conns=1)
     # the feed is in once every line is counted and the idle feed has been settled
@@ -37,6 +38,11 @@ try:
         for name in want[kind]:
             same_figures(got[kind].get(name, {}), want[kind][name], f"http.all.{kind}.{name}")
     check(want["global"]["offered"] > 400, "the feed has calls")
+    # seats per 100,000: the feed logs 12 seats in; 4.59 M residents
+    pop = live["staffing"]["seats_per_100k"][0]
+    check(pop["seats"]["peak"] == 12 and pop["seats_per_100k"]["peak"] == round(12 / 45.9, 2),
+          f"seats per 100,000: {pop}")
+    check(live["staffing"]["scopes"]["global"]["calls"] >= 0, "staffing block present")
 
     # Redis: the all window of every scope equals replay, nulls absent
     time.sleep(0.5)
