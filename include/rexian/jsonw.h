@@ -36,6 +36,14 @@ void rx_jsonw_real(struct rx_jsonw *w, double v);
 void rx_jsonw_number_text(struct rx_jsonw *w, const char *text);
 void rx_jsonw_bool(struct rx_jsonw *w, bool v);
 void rx_jsonw_null(struct rx_jsonw *w);
+/* A key and its value in one call. */
+void rx_jsonw_kv_uint(struct rx_jsonw *w, const char *key, uint64_t v);
+void rx_jsonw_kv_int(struct rx_jsonw *w, const char *key, int64_t v);
+void rx_jsonw_kv_real(struct rx_jsonw *w, const char *key, double v);   /* NaN: null */
+void rx_jsonw_kv_cstr(struct rx_jsonw *w, const char *key, const char *s);
+/* A count where negative means "not known": null. */
+void rx_jsonw_kv_count(struct rx_jsonw *w, const char *key, int64_t v);
+
 /* Raw text, no separators: for non-JSON bodies (the Prometheus exposition). */
 void rx_jsonw_raw(struct rx_jsonw *w, const char *s, size_t len);
 void rx_jsonw_rawf(struct rx_jsonw *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

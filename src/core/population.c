@@ -76,15 +76,6 @@ static void per_100k(struct rx_jsonw *w, const char *key, const struct rx_popula
 		rx_jsonw_real(w, rx_erlang_seats_per_100k(seats, p->residents));
 }
 
-static void count_or_null(struct rx_jsonw *w, const char *key, int v)
-{
-	rx_jsonw_key(w, key);
-	if (v < 0)
-		rx_jsonw_null(w);
-	else
-		rx_jsonw_int(w, v);
-}
-
 void rx_population_json(struct rx_jsonw *w, const struct rx_population *p)
 {
 	double mean = mean_seats(p);
@@ -95,21 +86,17 @@ void rx_population_json(struct rx_jsonw *w, const struct rx_population *p)
 		rx_jsonw_cstr(w, p->platform);
 	else
 		rx_jsonw_null(w);
-	rx_jsonw_key(w, "residents");
-	rx_jsonw_real(w, p->residents);
+	rx_jsonw_kv_real(w, "residents", p->residents);
 	rx_jsonw_key(w, "seats");
 	rx_jsonw_open(w, '{');
-	rx_jsonw_key(w, "now");
-	rx_jsonw_uint(w, p->now_seats);
-	rx_jsonw_key(w, "peak");
-	rx_jsonw_uint(w, p->peak_seats);
-	rx_jsonw_key(w, "mean");
-	rx_jsonw_real(w, round(mean * 100) / 100);
+	rx_jsonw_kv_uint(w, "now", p->now_seats);
+	rx_jsonw_kv_uint(w, "peak", p->peak_seats);
+	rx_jsonw_kv_real(w, "mean", round(mean * 100) / 100);
 	rx_jsonw_close(w, '}');
 	rx_jsonw_key(w, "required");
 	rx_jsonw_open(w, '{');
-	count_or_null(w, "now", p->required_now);
-	count_or_null(w, "peak", p->required_peak);
+	rx_jsonw_kv_count(w, "now", p->required_now);
+	rx_jsonw_kv_count(w, "peak", p->required_peak);
 	rx_jsonw_close(w, '}');
 	rx_jsonw_key(w, "seats_per_100k");
 	rx_jsonw_open(w, '{');

@@ -124,28 +124,20 @@ static void rxd_ingest(const struct rxd *d, struct rx_ingest_stats *in)
 static void view_clock(struct rx_jsonw *w, const struct rxd *d)
 {
 	rx_jsonw_open(w, '{');
-	rx_jsonw_key(w, "now_ms");
-	rx_jsonw_int(w, d->engine->now == INT64_MIN ? 0 : d->engine->now);
-	rx_jsonw_key(w, "mode");
-	rx_jsonw_cstr(w, d->cfg.clock_event ? "event" : "wall");
-	rx_jsonw_key(w, "timezone");
-	rx_jsonw_cstr(w, d->cfg.timezone);
-	rx_jsonw_key(w, "service_level_s");
-	rx_jsonw_real(w, (double)d->cfg.engine.th.sl_ms / 1000);
-	rx_jsonw_key(w, "long_talk_s");
-	rx_jsonw_real(w, (double)d->cfg.engine.th.long_ms / 1000);
+	rx_jsonw_kv_int(w, "now_ms", d->engine->now == INT64_MIN ? 0 : d->engine->now);
+	rx_jsonw_kv_cstr(w, "mode", d->cfg.clock_event ? "event" : "wall");
+	rx_jsonw_kv_cstr(w, "timezone", d->cfg.timezone);
+	rx_jsonw_kv_real(w, "service_level_s", (double)d->cfg.engine.th.sl_ms / 1000);
+	rx_jsonw_kv_real(w, "long_talk_s", (double)d->cfg.engine.th.long_ms / 1000);
 	rx_jsonw_close(w, '}');
 }
 
 static void view_targets(struct rx_jsonw *w, const struct rxd *d)
 {
 	rx_jsonw_open(w, '{');
-	rx_jsonw_key(w, "service_level");
-	rx_jsonw_real(w, d->cfg.target_sl);
-	rx_jsonw_key(w, "service_level_warn");
-	rx_jsonw_real(w, d->cfg.warn_sl);
-	rx_jsonw_key(w, "connect_rate");
-	rx_jsonw_real(w, d->cfg.target_connect);
+	rx_jsonw_kv_real(w, "service_level", d->cfg.target_sl);
+	rx_jsonw_kv_real(w, "service_level_warn", d->cfg.warn_sl);
+	rx_jsonw_kv_real(w, "connect_rate", d->cfg.target_connect);
 	rx_jsonw_close(w, '}');
 }
 
@@ -202,14 +194,10 @@ static int api_config(struct rx_jsonw *w, void *arg)
 	char text[512];
 
 	rx_jsonw_open(w, '{');
-	rx_jsonw_key(w, "service_level_s");
-	rx_jsonw_real(w, (double)d->cfg.engine.th.sl_ms / 1000);
-	rx_jsonw_key(w, "long_talk_s");
-	rx_jsonw_real(w, (double)d->cfg.engine.th.long_ms / 1000);
-	rx_jsonw_key(w, "timezone");
-	rx_jsonw_cstr(w, d->cfg.timezone);
-	rx_jsonw_key(w, "shifts");
-	rx_jsonw_cstr(w, d->cfg.engine.shifts);
+	rx_jsonw_kv_real(w, "service_level_s", (double)d->cfg.engine.th.sl_ms / 1000);
+	rx_jsonw_kv_real(w, "long_talk_s", (double)d->cfg.engine.th.long_ms / 1000);
+	rx_jsonw_kv_cstr(w, "timezone", d->cfg.timezone);
+	rx_jsonw_kv_cstr(w, "shifts", d->cfg.engine.shifts);
 	rx_jsonw_key(w, "targets");
 	view_targets(w, d);
 	rx_jsonw_key(w, "rules");

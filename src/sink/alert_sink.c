@@ -58,28 +58,18 @@ struct rx_alert_sink {
 void rx_alert_json(struct rx_jsonw *w, const struct rx_alert_rule *r, bool firing, int64_t at_ms)
 {
 	rx_jsonw_open(w, '{');
-	rx_jsonw_key(w, "rule");
-	rx_jsonw_cstr(w, r->name);
-	rx_jsonw_key(w, "metric");
-	rx_jsonw_cstr(w, r->metric);
-	rx_jsonw_key(w, "scope");
-	rx_jsonw_cstr(w, r->scope);
-	rx_jsonw_key(w, "window");
-	rx_jsonw_cstr(w, r->window);
-	rx_jsonw_key(w, "op");
-	rx_jsonw_cstr(w, r->below ? "<" : ">");
-	rx_jsonw_key(w, "threshold");
-	rx_jsonw_real(w, r->threshold);
-	rx_jsonw_key(w, "clear");
-	rx_jsonw_real(w, r->clear);
+	rx_jsonw_kv_cstr(w, "rule", r->name);
+	rx_jsonw_kv_cstr(w, "metric", r->metric);
+	rx_jsonw_kv_cstr(w, "scope", r->scope);
+	rx_jsonw_kv_cstr(w, "window", r->window);
+	rx_jsonw_kv_cstr(w, "op", r->below ? "<" : ">");
+	rx_jsonw_kv_real(w, "threshold", r->threshold);
+	rx_jsonw_kv_real(w, "clear", r->clear);
 	rx_jsonw_key(w, "value");
 	rx_jsonw_real(w, r->value);   /* NaN (no value) is written as null */
-	rx_jsonw_key(w, "state");
-	rx_jsonw_cstr(w, firing ? "firing" : "resolved");
-	rx_jsonw_key(w, "since_ms");
-	rx_jsonw_int(w, r->since_ms);
-	rx_jsonw_key(w, "at_ms");
-	rx_jsonw_int(w, at_ms);
+	rx_jsonw_kv_cstr(w, "state", firing ? "firing" : "resolved");
+	rx_jsonw_kv_int(w, "since_ms", r->since_ms);
+	rx_jsonw_kv_int(w, "at_ms", at_ms);
 	rx_jsonw_close(w, '}');
 }
 
@@ -278,33 +268,24 @@ static void am_alert(struct rx_jsonw *w, const struct rx_alert_rule *r, int64_t 
 	rx_jsonw_open(w, '{');
 	rx_jsonw_key(w, "labels");
 	rx_jsonw_open(w, '{');
-	rx_jsonw_key(w, "alertname");
-	rx_jsonw_cstr(w, r->name);
-	rx_jsonw_key(w, "scope");
-	rx_jsonw_cstr(w, r->scope);
-	rx_jsonw_key(w, "window");
-	rx_jsonw_cstr(w, r->window);
-	rx_jsonw_key(w, "severity");
-	rx_jsonw_cstr(w, "warning");
-	rx_jsonw_key(w, "service");
-	rx_jsonw_cstr(w, "rexian");
+	rx_jsonw_kv_cstr(w, "alertname", r->name);
+	rx_jsonw_kv_cstr(w, "scope", r->scope);
+	rx_jsonw_kv_cstr(w, "window", r->window);
+	rx_jsonw_kv_cstr(w, "severity", "warning");
+	rx_jsonw_kv_cstr(w, "service", "rexian");
 	rx_jsonw_close(w, '}');
 	rx_jsonw_key(w, "annotations");
 	rx_jsonw_open(w, '{');
 	rx_alert_format(r, summary, sizeof summary);
-	rx_jsonw_key(w, "summary");
-	rx_jsonw_cstr(w, summary);
+	rx_jsonw_kv_cstr(w, "summary", summary);
 	snprintf(t, sizeof t, "%g", r->value);
-	rx_jsonw_key(w, "value");
-	rx_jsonw_cstr(w, t);
+	rx_jsonw_kv_cstr(w, "value", t);
 	rx_jsonw_close(w, '}');
 	rfc3339(t, sizeof t, starts);
-	rx_jsonw_key(w, "startsAt");
-	rx_jsonw_cstr(w, t);
+	rx_jsonw_kv_cstr(w, "startsAt", t);
 	if (ends > 0) {
 		rfc3339(t, sizeof t, ends);
-		rx_jsonw_key(w, "endsAt");
-		rx_jsonw_cstr(w, t);
+		rx_jsonw_kv_cstr(w, "endsAt", t);
 	}
 	rx_jsonw_close(w, '}');
 }

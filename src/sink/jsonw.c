@@ -212,3 +212,36 @@ void rx_jsonw_rawf(struct rx_jsonw *w, const char *fmt, ...)
 	put(w, big, (size_t)n);
 	free(big);
 }
+
+void rx_jsonw_kv_uint(struct rx_jsonw *w, const char *key, uint64_t v)
+{
+	rx_jsonw_key(w, key);
+	rx_jsonw_uint(w, v);
+}
+
+void rx_jsonw_kv_int(struct rx_jsonw *w, const char *key, int64_t v)
+{
+	rx_jsonw_key(w, key);
+	rx_jsonw_int(w, v);
+}
+
+void rx_jsonw_kv_real(struct rx_jsonw *w, const char *key, double v)
+{
+	rx_jsonw_key(w, key);
+	rx_jsonw_real(w, v);   /* writes null for NaN */
+}
+
+void rx_jsonw_kv_cstr(struct rx_jsonw *w, const char *key, const char *s)
+{
+	rx_jsonw_key(w, key);
+	rx_jsonw_cstr(w, s);
+}
+
+void rx_jsonw_kv_count(struct rx_jsonw *w, const char *key, int64_t v)
+{
+	rx_jsonw_key(w, key);
+	if (v < 0)
+		rx_jsonw_null(w);
+	else
+		rx_jsonw_int(w, v);
+}

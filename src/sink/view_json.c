@@ -20,26 +20,16 @@ void rx_view_ingest(struct rx_jsonw *w, const struct rx_ingest_stats *in,
     const struct rx_calltrack_stats *ct)
 {
 	rx_jsonw_open(w, '{');
-	rx_jsonw_key(w, "lines");
-	rx_jsonw_uint(w, in->lines);
-	rx_jsonw_key(w, "events");
-	rx_jsonw_uint(w, in->events);
-	rx_jsonw_key(w, "errors");
-	rx_jsonw_uint(w, in->errors);
-	rx_jsonw_key(w, "duplicates");
-	rx_jsonw_uint(w, ct->duplicates);
-	rx_jsonw_key(w, "orphans");
-	rx_jsonw_uint(w, ct->orphans);
-	rx_jsonw_key(w, "clock_skew");
-	rx_jsonw_uint(w, ct->clock_skew);
-	rx_jsonw_key(w, "late");
-	rx_jsonw_uint(w, ct->late);
-	rx_jsonw_key(w, "stale");
-	rx_jsonw_uint(w, ct->stale);
-	rx_jsonw_key(w, "evicted");
-	rx_jsonw_uint(w, ct->evicted);
-	rx_jsonw_key(w, "calls_in_flight");
-	rx_jsonw_uint(w, ct->open);
+	rx_jsonw_kv_uint(w, "lines", in->lines);
+	rx_jsonw_kv_uint(w, "events", in->events);
+	rx_jsonw_kv_uint(w, "errors", in->errors);
+	rx_jsonw_kv_uint(w, "duplicates", ct->duplicates);
+	rx_jsonw_kv_uint(w, "orphans", ct->orphans);
+	rx_jsonw_kv_uint(w, "clock_skew", ct->clock_skew);
+	rx_jsonw_kv_uint(w, "late", ct->late);
+	rx_jsonw_kv_uint(w, "stale", ct->stale);
+	rx_jsonw_kv_uint(w, "evicted", ct->evicted);
+	rx_jsonw_kv_uint(w, "calls_in_flight", ct->open);
 	rx_jsonw_close(w, '}');
 }
 
@@ -126,8 +116,7 @@ static void view_live_queues(struct rx_jsonw *w, const struct rx_engine *e,
 		q = &live->queues[sc->name];
 		rx_jsonw_key(w, rx_names_str(e->names, sc->name));
 		rx_jsonw_open(w, '{');
-		rx_jsonw_key(w, "waiting");
-		rx_jsonw_uint(w, q->waiting);
+		rx_jsonw_kv_uint(w, "waiting", q->waiting);
 		rx_jsonw_key(w, "longest_wait_s");
 		view_ms_as_s(w, q->longest_wait_ms);
 		rx_jsonw_close(w, '}');
@@ -147,8 +136,7 @@ static void view_live_seats(struct rx_jsonw *w, const struct rx_engine *e)
 			continue;
 		rx_jsonw_key(w, rx_names_str(e->names, id));
 		rx_jsonw_open(w, '{');
-		rx_jsonw_key(w, "state");
-		rx_jsonw_cstr(w, s->on_calls ? "talking" : rx_seat_state_name(s->state));
+		rx_jsonw_kv_cstr(w, "state", s->on_calls ? "talking" : rx_seat_state_name(s->state));
 		rx_jsonw_key(w, "since_s");   /* time in the state shown: talking counts from the answer */
 		since = s->on_calls ? s->call_since_ms : s->since_ms;
 		view_ms_as_s(w, e->now > since ? e->now - since : 0);
@@ -168,16 +156,12 @@ void rx_view_live(struct rx_jsonw *w, struct rx_engine *e)
 
 	rx_engine_live(e, &live);
 	rx_jsonw_open(w, '{');
-	rx_jsonw_key(w, "waiting");
-	rx_jsonw_uint(w, live.waiting);
+	rx_jsonw_kv_uint(w, "waiting", live.waiting);
 	rx_jsonw_key(w, "longest_wait_s");
 	view_ms_as_s(w, live.longest_wait_ms);
-	rx_jsonw_key(w, "seats_logged_in");
-	rx_jsonw_uint(w, live.seats.logged_in);
-	rx_jsonw_key(w, "seats_ready");
-	rx_jsonw_uint(w, live.seats.ready);
-	rx_jsonw_key(w, "seats_on_call");
-	rx_jsonw_uint(w, live.seats.on_call);
+	rx_jsonw_kv_uint(w, "seats_logged_in", live.seats.logged_in);
+	rx_jsonw_kv_uint(w, "seats_ready", live.seats.ready);
+	rx_jsonw_kv_uint(w, "seats_on_call", live.seats.on_call);
 	rx_jsonw_key(w, "queues");
 	view_live_queues(w, e, &live);
 	rx_jsonw_key(w, "seats");
@@ -252,14 +236,10 @@ void rx_view_history(struct rx_jsonw *w, struct rx_engine *e, int minutes)
 		uint64_t offered = h.rows[i].c.answered + h.rows[i].c.abandoned;
 		snprintf(code, sizeof code, "%lld", (long long)h.rows[i].code);
 		rx_jsonw_open(w, '{');
-		rx_jsonw_key(w, "minute");
-		rx_jsonw_cstr(w, code);
-		rx_jsonw_key(w, "offered");
-		rx_jsonw_uint(w, offered);
-		rx_jsonw_key(w, "answered");
-		rx_jsonw_uint(w, h.rows[i].c.answered);
-		rx_jsonw_key(w, "answered_within_sl");
-		rx_jsonw_uint(w, h.rows[i].c.within_sl);
+		rx_jsonw_kv_cstr(w, "minute", code);
+		rx_jsonw_kv_uint(w, "offered", offered);
+		rx_jsonw_kv_uint(w, "answered", h.rows[i].c.answered);
+		rx_jsonw_kv_uint(w, "answered_within_sl", h.rows[i].c.within_sl);
 		rx_jsonw_key(w, "service_level");
 		if (offered)
 			rx_jsonw_real(w, (double)h.rows[i].c.within_sl / (double)offered);
@@ -272,43 +252,18 @@ void rx_view_history(struct rx_jsonw *w, struct rx_engine *e, int minutes)
 	free(h.rows);
 }
 
-static void real_or_null(struct rx_jsonw *w, double v)
-{
-	if (isnan(v))
-		rx_jsonw_null(w);
-	else
-		rx_jsonw_real(w, v);
-}
-
-static void int_or_null(struct rx_jsonw *w, int v)
-{
-	if (v < 0)
-		rx_jsonw_null(w);
-	else
-		rx_jsonw_int(w, v);
-}
-
 static void view_staffing_row(struct rx_jsonw *w, const struct rx_staffing_row *r)
 {
 	rx_jsonw_open(w, '{');
-	rx_jsonw_key(w, "measured_from_ms");
-	rx_jsonw_int(w, r->measured_from_ms);
-	rx_jsonw_key(w, "measured_to_ms");
-	rx_jsonw_int(w, r->measured_to_ms);
-	rx_jsonw_key(w, "calls");
-	rx_jsonw_uint(w, r->calls);
-	rx_jsonw_key(w, "aht_s");
-	real_or_null(w, r->aht_s);
-	rx_jsonw_key(w, "patience_s");
-	real_or_null(w, r->patience_s);
-	rx_jsonw_key(w, "erlangs");
-	real_or_null(w, r->erlangs);
-	rx_jsonw_key(w, "required_erlang_c");
-	int_or_null(w, r->required_c);
-	rx_jsonw_key(w, "required_erlang_a");
-	int_or_null(w, r->required_a);
-	rx_jsonw_key(w, "required");
-	int_or_null(w, r->required_a >= 0 ? r->required_a : r->required_c);
+	rx_jsonw_kv_int(w, "measured_from_ms", r->measured_from_ms);
+	rx_jsonw_kv_int(w, "measured_to_ms", r->measured_to_ms);
+	rx_jsonw_kv_uint(w, "calls", r->calls);
+	rx_jsonw_kv_real(w, "aht_s", r->aht_s);
+	rx_jsonw_kv_real(w, "patience_s", r->patience_s);
+	rx_jsonw_kv_real(w, "erlangs", r->erlangs);
+	rx_jsonw_kv_count(w, "required_erlang_c", r->required_c);
+	rx_jsonw_kv_count(w, "required_erlang_a", r->required_a);
+	rx_jsonw_kv_count(w, "required", r->required_a >= 0 ? r->required_a : r->required_c);
 	rx_jsonw_close(w, '}');
 }
 
@@ -320,14 +275,10 @@ void rx_view_staffing(struct rx_jsonw *w, const struct rx_engine *e,
 	char name[300];
 
 	rx_jsonw_open(w, '{');
-	rx_jsonw_key(w, "interval_s");
-	rx_jsonw_real(w, (double)cfg->interval_ms / 1000);
-	rx_jsonw_key(w, "target");
-	rx_jsonw_real(w, cfg->target);
-	rx_jsonw_key(w, "within_s");
-	rx_jsonw_real(w, cfg->within_s);
-	rx_jsonw_key(w, "seats_logged_in");
-	rx_jsonw_uint(w, logged_in);
+	rx_jsonw_kv_real(w, "interval_s", (double)cfg->interval_ms / 1000);
+	rx_jsonw_kv_real(w, "target", cfg->target);
+	rx_jsonw_kv_real(w, "within_s", cfg->within_s);
+	rx_jsonw_kv_uint(w, "seats_logged_in", logged_in);
 	rx_jsonw_key(w, "scopes");
 	rx_jsonw_open(w, '{');
 	for (size_t i = 0; i < n; i++) {
