@@ -414,7 +414,7 @@ def run(probe, tmp):
         p.wait()
     print(open(live_err).read().strip().splitlines()[-1])
     if failed:
-        return False
+        return None                     # sipp itself failed: the probe was not judged
     read_out = os.path.join(tmp, "file.ndjson")
     subprocess.run(["timeout", "60", probe, "-r", pcap, "-c", os.path.join(tmp, "probe.conf"), "-w", read_out,
                     "--caller-key", key], check=True)
@@ -434,7 +434,13 @@ def main():
     with tempfile.TemporaryDirectory(prefix="rx-probe-sipp-") as tmp:
         os.chmod(tmp, 0o755)
         try:
+            # A sipp that cannot start (a port picked and then taken by another process
+            # on a busy machine) says nothing about the probe: try once more, fresh ports.
             ok = run(probe, tmp)
+            if ok is None:
+                print("sipp failed to run its scenarios; once more with fresh ports")
+                cleanup()
+                ok = run(probe, tmp)
         finally:
             cleanup()
     print("%d passed, %d failed" % ((1, 0) if ok else (0, 1)))
