@@ -20,6 +20,9 @@ redis = Redis(password="s3cret-pass").start()
 d = Rexiand(f"redis://:s3cret-pass@127.0.0.1:{redis.port}", ["--clock", "event"]).start()
 try:
     d.send(b"".join(lines[:half]))
+    # the first half is read before the second connection opens: two connections at once
+    # could interleave events further apart than the reorder grace
+    wait_for(lambda: d.live()["ingest"]["lines"] == half, timeout=30)
     wait_for(lambda: redis.hgetall("rexian:all:global").get("offered") is not None)
     redis.stop()                                  # the outage
     d.send(b"".join(lines[half:]))

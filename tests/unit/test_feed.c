@@ -63,7 +63,8 @@ static void copy_str(char *dst, struct rx_str s)
 {
 	size_t n = s.len < FIELD_MAX - 1 ? s.len : FIELD_MAX - 1;
 
-	memcpy(dst, s.p, n);
+	if (n > 0)   /* an absent field has no pointer at all */
+		memcpy(dst, s.p, n);
 	dst[n] = '\0';
 }
 
