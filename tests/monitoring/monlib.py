@@ -11,6 +11,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import traceback
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -359,3 +360,22 @@ def scopes(windows_w):
         for name, m in (windows_w.get(key) or {}).items():
             out.append(({"scope": kind, "name": name}, m))
     return out
+
+
+def stop_rexiand(d):
+    """Stops rexiand (its exit status must be 0) and shows its log's tail if a check failed."""
+    if d.proc is not None:
+        code = d.stop()
+        check(code == 0, "rexiand exit status %r" % code)
+    if harness.failures:
+        print("rexiand log (tail):", d.read_log()[-3000:])
+
+
+def run(main):
+    """Runs a test's main, turning an exception into a failed check, then reports."""
+    try:
+        main()
+    except Exception as e:
+        traceback.print_exc()
+        check(False, "%s: %s" % (type(e).__name__, e))
+    finish()

@@ -12,10 +12,10 @@ Feed times lie in the past (a morning at least 3 hours ago), whichever clock rex
 startsAt / endsAt with. Both feeds are sent paced by event time, so the hold time can pass.
 """
 import json
-import traceback
 import time
 from datetime import datetime, timezone
 
+import monlib  # noqa: E402
 from monlib import (Alertmanager, Exposition, check, finish, harness, line_ts, need,
                     send_paced, sim, wait_for)
 
@@ -157,18 +157,9 @@ def main():
         if harness.failures:
             print("alertmanager log:", am.read_log()[-2000:])
         am.cleanup()
-        if d.proc is not None:
-            code = d.stop()
-            check(code == 0, "rexiand exit status %r" % code)
-        if harness.failures:
-            print("rexiand log (tail):", d.read_log()[-3000:])
+        monlib.stop_rexiand(d)
         redis.cleanup()
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except Exception as e:
-        traceback.print_exc()
-        check(False, "%s: %s" % (type(e).__name__, e))
-    finish()
+    monlib.run(main)

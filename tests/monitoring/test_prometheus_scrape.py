@@ -8,10 +8,10 @@ up, every rule group evaluates without error, recording rules give series, and e
 dashboards/grafana/rexian.json runs (the "now" panels with data).
 """
 import json
-import traceback
 import re
 import time
 
+import monlib  # noqa: E402
 from monlib import (DASHBOARD, PROM_CONFIG, RULES, SIM_START, Prometheus, check, close, finish,
                     free_port, harness, need, settle, sim, wait_for)
 import subprocess
@@ -226,18 +226,9 @@ def main():
             if harness.failures:
                 print("prometheus log:", prom.read_log()[-3000:])
             prom.cleanup()
-        if d.proc is not None:
-            code = d.stop()
-            check(code == 0, "rexiand exit status %r" % code)
-        if harness.failures:
-            print("rexiand log (tail):", d.read_log()[-3000:])
+        monlib.stop_rexiand(d)
         redis.cleanup()
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except Exception as e:
-        traceback.print_exc()
-        check(False, "%s: %s" % (type(e).__name__, e))
-    finish()
+    monlib.run(main)

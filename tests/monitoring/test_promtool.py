@@ -7,12 +7,12 @@
    and every series of docs/http-api.md is there with the values /api/live shows.
 """
 import json
-import traceback
 import os
 import subprocess
 import tempfile
 import urllib.request
 
+import monlib  # noqa: E402
 from monlib import (RULES, PROM_CONFIG, RULES_TEST, SIM_START, Exposition, check, close,
                     finish, harness, line_ts, need, scopes, settle, sim, wait_for)
 
@@ -233,18 +233,9 @@ def main():
                 f.write(text)
             print("the /metrics body is in", keep)
     finally:
-        if d.proc is not None:
-            code = d.stop()
-            check(code == 0, "rexiand exit status %r" % code)
-        if harness.failures:
-            print("rexiand log (tail):", d.read_log()[-3000:])
+        monlib.stop_rexiand(d)
         redis.cleanup()
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except Exception as e:
-        traceback.print_exc()
-        check(False, "%s: %s" % (type(e).__name__, e))
-    finish()
+    monlib.run(main)
