@@ -26,6 +26,13 @@ void rx_alert_sink_free(struct rx_alert_sink *s);
 
 /* A transition from rx_alert_evaluate. */
 void rx_alert_sink_event(struct rx_alert_sink *s, const struct rx_alert_event *ev);
+/* A condition of rexiand itself rather than of the figures (name "journal_failing"...):
+ * raised and cleared by the daemon, delivered like a rule's transitions (log, Redis,
+ * /api/alerts, webhook with severity "critical"), with metric = name, scope "rexiand",
+ * window "live", value 1 or 0 and wall-clock times. Only a change of state is delivered;
+ * summary (may be NULL) is what the log line and the webhook say. */
+void rx_alert_sink_system(struct rx_alert_sink *s, const char *name, bool firing,
+    const char *summary);
 /* Heartbeat: sends what Redis missed and what the webhook is due. */
 void rx_alert_sink_tick(struct rx_alert_sink *s);
 /* {"firing": [...], "recent": [...]} */

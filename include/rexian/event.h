@@ -41,6 +41,7 @@ struct rx_event {
 	struct rx_str platform;
 	struct rx_str seat;
 	struct rx_str outcome;
+	struct rx_str caller;          /* the caller's pseudonym, only with a key; never the number */
 };
 
 const char *rx_event_kind_name(enum rx_event_kind kind);

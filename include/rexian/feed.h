@@ -56,8 +56,19 @@ const struct rx_feed_stats *rx_feed_stats(const struct rx_feed *feed);
 struct rx_feed_decoder;
 struct rx_feed_decoder *rx_feed_decoder_new(void);
 void rx_feed_decoder_free(struct rx_feed_decoder *dec);
+/* With a key (borrowed), the `caller` field is read and replaced by its pseudonym in
+ * ev->caller; without (the default), it is never read. */
+struct rx_pseudonym_key;
+void rx_feed_decoder_set_caller_key(struct rx_feed_decoder *dec,
+    const struct rx_pseudonym_key *key);
 int rx_feed_decode(struct rx_feed_decoder *dec, const char *line, size_t len,
     struct rx_event *ev, const char **reason);
+
+/* The auth line a feed sends first when its listener requires a token (README, "Who may
+ * connect"): {"auth": "TOKEN"} and nothing else. Same padding rule as rx_feed_decode.
+ * Returns 0 with *token pointing into the decoder (valid until its next use), or -1. */
+int rx_feed_decode_auth(struct rx_feed_decoder *dec, const char *line, size_t len,
+    const char **token, size_t *toklen);
 
 /* Parse a timestamp text: epoch seconds with an optional fraction, or RFC 3339 with
  * offset. Exact to the millisecond (further digits round half up). Returns 0 or -1. */

@@ -13,6 +13,8 @@
 
 struct event_base;
 struct rx_http_api;
+struct rx_secret;
+struct rx_tls;
 
 /* Writes the body into out (a text buffer, JSON or not); returns the HTTP status. */
 typedef int (*rx_http_handler)(struct rx_jsonw *out, void *arg);
@@ -39,5 +41,12 @@ void rx_http_api_set_stream(struct rx_http_api *h, const char *path, unsigned ma
 void rx_http_api_broadcast(struct rx_http_api *h, const char *event, const char *data, size_t len);
 unsigned rx_http_api_stream_clients(const struct rx_http_api *h);
 unsigned long rx_http_api_requests(const struct rx_http_api *h);
+
+/* Require HTTP basic auth ("user:password", borrowed) on every path; NULL or unset: open.
+ * Failures are counted (rx_http_api_auth_failures) and answered 401. */
+void rx_http_api_set_auth(struct rx_http_api *h, const struct rx_secret *credential);
+unsigned long rx_http_api_auth_failures(const struct rx_http_api *h);
+/* Serve HTTPS instead (tls borrowed); set before the loop runs. */
+void rx_http_api_set_tls(struct rx_http_api *h, struct rx_tls *tls);
 
 #endif

@@ -24,7 +24,8 @@ enum rx_journal_sync { RX_JOURNAL_SYNC_NEVER, RX_JOURNAL_SYNC_HEARTBEAT, RX_JOUR
 struct rx_journal_stats {
 	uint64_t appended;
 	uint64_t write_errors;    /* events or flushes that failed (disk full...) */
-	bool failing;             /* the last write failed */
+	bool failing;             /* the last write failed; cleared when events are written again */
+	int last_errno;           /* of the last failure */
 	uint64_t files_removed;
 };
 
@@ -40,7 +41,8 @@ void rx_journal_close(struct rx_journal *j);   /* flushes */
 int rx_journal_replay(const char *dir, rx_feed_event_cb on_event, rx_feed_error_cb on_error,
     void *arg);
 
-/* Appends one event; -1 if it could not be written (counted, logged once per episode). */
+/* Appends one event; -1 if it could not be written (counted, logged once per episode).
+ * After a failure the file is closed and reopened at most once per heartbeat. */
 int rx_journal_append(struct rx_journal *j, const struct rx_event *ev);
 /* Heartbeat: write buffered events out (and fsync per policy). */
 void rx_journal_flush(struct rx_journal *j);

@@ -14,6 +14,15 @@
 
 struct event_base;
 struct rx_listener;
+struct rx_secret;
+struct rx_tls;
+
+struct rx_listener_opts {
+	uint32_t max_conns;
+	struct rx_tls *tls;              /* for tls:// URLs (borrowed); ignored by the others */
+	const struct rx_secret *token;   /* borrowed; NULL or unset: no auth line expected */
+	const struct rx_pseudonym_key *caller_key;   /* borrowed; NULL: callers not read */
+};
 
 struct rx_listener_hooks {
 	void (*on_event)(const struct rx_event *ev, void *arg);
@@ -25,13 +34,16 @@ struct rx_listener_hooks {
 struct rx_listener_stats {
 	uint64_t accepted;
 	uint64_t refused;        /* over max_conns */
+	uint64_t auth_failed;    /* closed for a missing or wrong auth line */
 	uint32_t open;
 	uint64_t lines, events, errors;
 };
 
-/* NULL and a one-line reason in err on failure (bad URL, address in use). */
+/* NULL and a one-line reason in err on failure (bad URL, address in use, tls:// without
+ * a TLS context). */
 struct rx_listener *rx_listener_new(struct event_base *base, const char *url,
-    uint32_t max_conns, const struct rx_listener_hooks *hooks, char *err, size_t errlen);
+    const struct rx_listener_opts *opts, const struct rx_listener_hooks *hooks, char *err,
+    size_t errlen);
 /* Stops accepting; open connections keep being read. */
 void rx_listener_stop(struct rx_listener *l);
 /* Decodes every connection's last unterminated line and closes them all. */

@@ -76,5 +76,8 @@ void rx_metrics_derive(const struct rx_counters *c, struct rx_metric out[RX_METR
 /* The raw additive counters, as written to per-minute and per-day buckets. */
 #define RX_RAW_COUNT 11
 void rx_metrics_raw(const struct rx_counters *c, struct rx_metric out[RX_RAW_COUNT]);
+/* The inverse, one field as read back from a bucket: false (c untouched) for a name that
+ * is not a raw counter (`offered` is derived, so it is not one either). */
+bool rx_counters_set_raw(struct rx_counters *c, const char *name, const char *value);
 
 #endif

@@ -15,7 +15,9 @@
 struct rx_prom_health {
 	struct rx_ingest_stats ingest;
 	uint64_t feeds_refused;
+	uint64_t feeds_auth_failed;
 	uint32_t feeds_open;
+	uint64_t http_auth_failed;
 	bool redis_enabled;
 	bool redis_up;
 	uint64_t redis_reconnects, redis_errors, redis_flushes, redis_flushes_skipped;

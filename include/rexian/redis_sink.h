@@ -58,6 +58,13 @@ struct rx_staffing_row;
 void rx_redis_sink_staffing(struct rx_redis_sink *s, const struct rx_engine *e, uint32_t scope,
     const struct rx_staffing_row *row, uint32_t logged_in);
 
+/* A blocking connection with the sink's address, credentials and database, each step
+ * bounded by timeout_ms: for reading at start (redis_restore.h). NULL and a reason in err
+ * if Redis cannot be reached or refuses the login. Free with redisFree. */
+struct redisContext;
+struct redisContext *rx_redis_sink_connect_sync(const struct rx_redis_sink *s, int timeout_ms,
+    char *err, size_t errlen);
+
 /* Scope key suffix ("queue:12345") into buf. */
 void rx_redis_scope_name(const struct rx_engine *e, uint32_t scope, char *buf, size_t size);
 

@@ -4,7 +4,7 @@
  *
  *   15m, 1h   rolling: facts stamped in (now - length, now], to the millisecond
  *   today     since local midnight       shift   since the latest shift start
- *   all       since the engine started
+ *   all       since the engine started (after a restore, since its earliest minute)
  *
  * Rolling windows keep the facts of the last hour in time order and subtract what ages
  * out, so they are exact rather than bucketed. Facts arrive stamped at or before `now`;
@@ -71,5 +71,22 @@ const struct rx_stats *rx_windows_bucket(const struct rx_windows *w, bool day, i
     uint32_t scope);
 /* Every bucket kept, in no particular order; dirtiness untouched. */
 void rx_windows_foreach_bucket(const struct rx_windows *w, rx_bucket_cb cb, void *arg);
+
+/*
+ * Restoring without a journal (redis_restore.h): counters an earlier run wrote to its
+ * buckets, put back after a restart. Roll the windows to that run's last clock first, and
+ * restore nothing after it. Restored buckets count as clean (Redis already holds them).
+ *
+ * A minute (start_ms: its first millisecond) adds to its bucket; to today, shift and all
+ * when it lies in them (all then starts at the earliest restored minute); and to 15m and
+ * 1h as one sum stamped at its last millisecond: it enters and leaves each rolling window
+ * whole, so the window's oldest minute may count whole while partly outside it.
+ * A day (any millisecond of it) adds to its day bucket only.
+ * -1 if the windows have no clock yet or memory runs out.
+ */
+int rx_windows_restore_minute(struct rx_windows *w, int64_t start_ms, uint32_t scope,
+    const struct rx_stats *st);
+int rx_windows_restore_day(struct rx_windows *w, int64_t ms, uint32_t scope,
+    const struct rx_stats *st);
 
 #endif

@@ -17,7 +17,7 @@
 #include "capture/hep.h"
 #include "capture/pcapsrc.h"
 #include "output/sender.h"
-#include "privdrop.h"
+#include "rexian/privdrop.h"
 #include "probe.h"
 
 #define RX_MAX_SOURCES 32
@@ -28,11 +28,13 @@ struct rx_main_opts {
 	const char *ifaces[RX_MAX_SOURCES], *files[RX_MAX_SOURCES];
 	int nifaces, nfiles;
 	const char *ports, *filter, *config, *out, *send, *caller_key, *user, *hep;
+	const char *send_token_file, *send_ca;
 	double speed;
 	long stats_s;
 	long max_age_s;
 	long max_calls;
 	long send_backlog;
+	long send_resend_s;
 	int all_calls;
 };
 
@@ -64,8 +66,11 @@ rx_main_usage(FILE *f)
 	    "  -c, --config FILE       queues, seats, platform, B2BUA correlation\n"
 	    "      --all-calls         every INVITE dialog is a call; queue = called user\n"
 	    "  -w FILE                 write events to FILE ('-' = stdout, the default)\n"
-	    "      --send URL          send events to rexiand, e.g. tcp://127.0.0.1:7345\n"
+	    "      --send URL          send events to rexiand, e.g. tcp://127.0.0.1:7345 or tls://HOST:7345\n"
 	    "      --send-backlog N    bytes of events kept while rexiand is away (default 67108864)\n"
+	    "      --send-resend-s N   after a lost connection, send again the last N s of events (default 5)\n"
+	    "      --send-token-file F first line of F is the feed token (else $REXIAN_FEED_TOKEN)\n"
+	    "      --send-ca FILE      tls://: CA certificates to trust (default: the system store)\n"
 	    "      --caller-key FILE   replace the caller number by HMAC-SHA256 with this key\n"
 	    "      --user USER         drop root to USER after opening sources\n"
 	    "      --stats-s N         health line on stderr every N seconds (0 = only at exit)\n"
@@ -97,7 +102,7 @@ rx_main_number(const char *flag, const char *s, long min, long *out)
 }
 
 enum { OPT_PORTS = 256, OPT_FILTER, OPT_SPEED, OPT_HEP, OPT_ALL, OPT_SEND, OPT_KEY, OPT_USER, OPT_STATS,
-	OPT_AGE, OPT_MAXCALLS, OPT_VERSION, OPT_BACKLOG };
+	OPT_AGE, OPT_MAXCALLS, OPT_VERSION, OPT_BACKLOG, OPT_RESEND, OPT_TOKEN, OPT_CA };
 
 static const struct option rx_main_longopts[] = {
 	{ "interface", required_argument, NULL, 'i' }, { "read", required_argument, NULL, 'r' },
@@ -109,6 +114,8 @@ static const struct option rx_main_longopts[] = {
 	{ "stats-s", required_argument, NULL, OPT_STATS }, { "max-call-age", required_argument, NULL, OPT_AGE },
 	{ "max-calls", required_argument, NULL, OPT_MAXCALLS }, { "version", no_argument, NULL, OPT_VERSION },
 	{ "send-backlog", required_argument, NULL, OPT_BACKLOG },
+	{ "send-resend-s", required_argument, NULL, OPT_RESEND },
+	{ "send-token-file", required_argument, NULL, OPT_TOKEN }, { "send-ca", required_argument, NULL, OPT_CA },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -148,6 +155,13 @@ rx_main_opt(struct rx_main_opts *o, int c, const char *arg)
 	case OPT_AGE: return rx_main_number("--max-call-age", arg, 1, &o->max_age_s);
 	case OPT_MAXCALLS: return rx_main_number("--max-calls", arg, 1, &o->max_calls);
 	case OPT_BACKLOG: return rx_main_number("--send-backlog", arg, 4096, &o->send_backlog);
+	case OPT_RESEND:
+		/* Well inside rexiand's dedup memory (--dedup-s, 600 s by default), or re-sent events count twice. */
+		if (rx_main_number("--send-resend-s", arg, 0, &o->send_resend_s) < 0)
+			return -1;
+		return o->send_resend_s > 300 ? rx_main_fail("--send-resend-s: at most 300") : 0;
+	case OPT_TOKEN: o->send_token_file = arg; return 0;
+	case OPT_CA: o->send_ca = arg; return 0;
 	default: rx_main_usage(stderr); return -1;
 	}
 }
@@ -161,6 +175,7 @@ rx_main_parse(struct rx_main_opts *o, int argc, char **argv)
 	o->max_age_s = 4 * 3600;
 	o->max_calls = 1000000;
 	o->send_backlog = 64L * 1024 * 1024;
+	o->send_resend_s = 5;
 	while ((c = getopt_long(argc, argv, "i:r:c:w:h", rx_main_longopts, NULL)) != -1)
 		if ((rc = rx_main_opt(o, c, optarg)) != 0)
 			return rc;
@@ -172,6 +187,8 @@ rx_main_parse(struct rx_main_opts *o, int argc, char **argv)
 		return rx_main_fail("--ports and --filter exclude each other");
 	if (o->out != NULL && o->send != NULL)
 		return rx_main_fail("-w and --send exclude each other");
+	if ((o->send_token_file != NULL || o->send_ca != NULL) && o->send == NULL)
+		return rx_main_fail("--send-token-file and --send-ca need --send");
 	return 0;
 }
 
@@ -259,13 +276,15 @@ rx_main_drops(struct rx_main *m)
 static void
 rx_main_print_stats(struct rx_main *m, const char *what)
 {
-	char extra[256] = "";
+	char extra[384] = "";
 
 	if (m->sender != NULL) {
 		const struct rx_sender_stats *st = rx_sender_stats(m->sender);
 
-		snprintf(extra, sizeof(extra), " send_connected=%d send_backlog=%zu send_dropped=%llu send_cut=%llu",
-		    st->connected, st->backlog, (unsigned long long)st->dropped, (unsigned long long)st->cut);
+		snprintf(extra, sizeof(extra), " send_connected=%d send_connects=%llu send_backlog=%zu "
+		    "send_dropped=%llu send_cut=%llu send_resent=%llu", st->connected,
+		    (unsigned long long)st->connects, st->backlog, (unsigned long long)st->dropped,
+		    (unsigned long long)st->cut, (unsigned long long)st->resent);
 	}
 	rx_probe_print_stats(&m->probe, what, rx_main_drops(m), extra);
 }
@@ -415,7 +434,11 @@ rx_main_setup_probe(struct rx_main *m)
 	if (rx_probe_init(&m->probe, &cfg, &params) < 0)
 		return rx_main_fail("out of memory");
 	if (m->o.send != NULL) {
-		m->sender = rx_sender_new(m->base, m->o.send, (size_t)m->o.send_backlog, err, sizeof(err));
+		/* The token never comes from the command line, where ps shows it to everyone. */
+		struct rx_sender_opts so = { (size_t)m->o.send_backlog, (int)m->o.send_resend_s, m->o.send_token_file,
+			getenv("REXIAN_FEED_TOKEN"), m->o.send_ca };
+
+		m->sender = rx_sender_new(m->base, m->o.send, &so, err, sizeof(err));
 		if (m->sender == NULL)
 			return rx_main_fail(err);
 		rx_out_init(&m->probe.out, rx_sender_write, m->sender);
@@ -451,7 +474,7 @@ rx_main_run(struct rx_main *m)
 		fprintf(stderr, "rexian-probe: receiving HEP3 on %s\n", m->o.hep);
 	}
 	/* Every source and sink is open: nothing below needs privilege. */
-	if (m->o.user != NULL && rx_probe_drop_privileges(m->o.user, err, sizeof(err)) < 0)
+	if (m->o.user != NULL && rx_drop_privileges(m->o.user, err, sizeof(err)) < 0)
 		goto fail;
 	for (int i = 0; i < m->o.nfiles && !m->stopping; i++)
 		rx_main_read_file(m, files[i]);

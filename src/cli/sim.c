@@ -93,6 +93,7 @@ struct sim_opts {
 	double speed;            /* 0: as fast as possible; <0: unset */
 	double dirt;             /* fraction of lines given a fault */
 	const char *connect;     /* NULL: stdout */
+	const char *token_file;  /* --token-file: the listener's feed token */
 	const char *platforms;
 };
 
@@ -161,6 +162,7 @@ struct sim_seat {
 struct sim_out {
 	int fd;
 	const char *url;         /* --connect target, NULL for stdout */
+	char auth[600];          /* the auth line sent first on each connection, "" if none */
 	char *buf;
 	size_t len;
 	double speed;
@@ -537,6 +539,33 @@ sim_out_connect(struct sim_out *o)
 	}
 	if (said)
 		fprintf(stderr, "rexian sim: connected to %s\n", o->url);
+	if (o->auth[0] != '\0' && send(o->fd, o->auth, strlen(o->auth), MSG_NOSIGNAL) < 0)
+		fprintf(stderr, "rexian sim: cannot send the auth line: %s\n", strerror(errno));
+}
+
+/* {"auth":"TOKEN"} from the first line of file; the token's JSON specials escaped. */
+static int
+sim_auth_line(const char *file, char *out, size_t size)
+{
+	char tok[256];
+	FILE *f = fopen(file, "r");
+	size_t n = 0;
+
+	if (f == NULL || fgets(tok, sizeof tok, f) == NULL) {
+		fprintf(stderr, "rexian sim: --token-file %s: %s\n", file,
+		    f == NULL ? strerror(errno) : "empty");
+		if (f != NULL)
+			fclose(f);
+		return -1;
+	}
+	fclose(f);
+	tok[strcspn(tok, "\r\n")] = '\0';
+	n = (size_t)snprintf(out, size, "{\"auth\":\"");
+	for (const unsigned char *p = (const unsigned char *)tok; *p != '\0' && n + 8 < size; p++)
+		n += (size_t)(*p < 0x20 || *p == '"' || *p == '\\' ?
+		    snprintf(out + n, size - n, "\\u%04x", *p) : snprintf(out + n, size - n, "%c", *p));
+	snprintf(out + n, size - n, "\"}\n");
+	return 0;
 }
 
 /*
@@ -1400,6 +1429,7 @@ sim_usage(FILE *f)
 "                   stdout, 1 with --connect)\n"
 "  --connect URL    stream to a rexiand listener, tcp://HOST:PORT or\n"
 "                   unix:///PATH, reconnecting on failure\n"
+"  --token-file F   send the feed token in F's first line first on each connection\n"
 "  --help           this text\n", f);
 }
 
@@ -1527,6 +1557,9 @@ sim_parse_opt(struct sim *s, int opt, const char *arg, const char *flag)
 	case 'd': return sim_num(flag, arg, 0, 1, &o->dirt);
 	case 'x': return sim_num(flag, arg, 0, 1e9, &o->speed);
 	case 'P': o->platforms = arg; return sim_parse_platforms(s, arg);
+	case 'T':
+		o->token_file = arg;
+		return 0;
 	case 'C':
 		o->connect = arg;
 		if (sim_url_ok(arg))
@@ -1553,6 +1586,7 @@ static const struct option sim_longopts[] = {
 	{ "speed", required_argument, NULL, 'x' },
 	{ "platforms", required_argument, NULL, 'P' },
 	{ "connect", required_argument, NULL, 'C' },
+	{ "token-file", required_argument, NULL, 'T' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -1590,6 +1624,9 @@ sim_parse_args(struct sim *s, int argc, char **argv)
 		s->o.hours = 24;
 	if (s->o.speed < 0)
 		s->o.speed = s->o.connect != NULL ? 1 : 0;
+	if (s->o.token_file != NULL && sim_auth_line(s->o.token_file, s->out.auth,
+	    sizeof s->out.auth) != 0)
+		return -1;
 	return 0;
 }
 

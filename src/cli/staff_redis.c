@@ -256,32 +256,6 @@ staff_redis_seat_scope(const char *scope, int *separate)
 }
 
 static void
-staff_redis_field(struct rx_staffing_minute *m, const char *k, const char *v)
-{
-	static const struct { const char *name; size_t off; } fields[] = {
-		{ "answered", offsetof(struct rx_counters, answered) },
-		{ "abandoned", offsetof(struct rx_counters, abandoned) },
-		{ "answered_within_sl", offsetof(struct rx_counters, within_sl) },
-		{ "completed", offsetof(struct rx_counters, completed) },
-		{ "long_talks", offsetof(struct rx_counters, long_talks) },
-		{ "stale", offsetof(struct rx_counters, stale) },
-	};
-	struct rx_counters *c = &m->c;
-
-	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
-		if (strcmp(k, fields[i].name) == 0)
-			*(uint64_t *)((char *)c + fields[i].off) = strtoull(v, NULL, 10);
-	if (strcmp(k, "wait_ms_sum") == 0)
-		c->wait_ms = strtoll(v, NULL, 10);
-	else if (strcmp(k, "talk_ms_sum") == 0)
-		c->talk_ms = strtoll(v, NULL, 10);
-	else if (strcmp(k, "abandon_wait_ms_sum") == 0)
-		c->abandon_wait_ms = strtoll(v, NULL, 10);
-	else if (strcmp(k, "max_talk_ms") == 0)
-		c->max_talk_ms = strtoll(v, NULL, 10);
-}
-
-static void
 staff_redis_seats(struct rx_staffing_minute *m, const redisReply *max, const redisReply *avg)
 {
 	if (max != NULL && max->type == REDIS_REPLY_STRING)
@@ -302,7 +276,7 @@ staff_redis_minute(struct rx_staffing_minute *m, const redisReply *r, int seats)
 		else if (seats && strcmp(k, "seats_logged_in_avg") == 0)
 			m->seats_avg = strtod(v, NULL);
 		else
-			staff_redis_field(m, k, v);
+			rx_counters_set_raw(&m->c, k, v);
 	}
 }
 

@@ -6,6 +6,9 @@
  */
 #include "rexian/metrics.h"
 
+#include <stdlib.h>
+#include <string.h>
+
 void rx_counters_apply(struct rx_counters *c, const struct rx_fact *f,
     const struct rx_thresholds *th, int sign)
 {
@@ -100,4 +103,31 @@ void rx_metrics_raw(const struct rx_counters *c, struct rx_metric out[RX_RAW_COU
 	out[i++] = count("abandon_wait_ms_sum", (uint64_t)c->abandon_wait_ms);
 	out[i++] = c->max_talk_ms < 0 ? (struct rx_metric){ "max_talk_ms", RX_METRIC_NULL, 0, 0 } :
 	    count("max_talk_ms", (uint64_t)c->max_talk_ms);
+}
+
+bool rx_counters_set_raw(struct rx_counters *c, const char *name, const char *value)
+{
+	static const struct { const char *name; size_t off; bool count; } fields[] = {
+		{ "answered", offsetof(struct rx_counters, answered), true },
+		{ "abandoned", offsetof(struct rx_counters, abandoned), true },
+		{ "answered_within_sl", offsetof(struct rx_counters, within_sl), true },
+		{ "completed", offsetof(struct rx_counters, completed), true },
+		{ "long_talks", offsetof(struct rx_counters, long_talks), true },
+		{ "stale", offsetof(struct rx_counters, stale), true },
+		{ "wait_ms_sum", offsetof(struct rx_counters, wait_ms), false },
+		{ "talk_ms_sum", offsetof(struct rx_counters, talk_ms), false },
+		{ "abandon_wait_ms_sum", offsetof(struct rx_counters, abandon_wait_ms), false },
+		{ "max_talk_ms", offsetof(struct rx_counters, max_talk_ms), false },
+	};
+
+	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+		if (strcmp(name, fields[i].name) != 0)
+			continue;
+		if (fields[i].count)
+			*(uint64_t *)(void *)((char *)c + fields[i].off) = strtoull(value, NULL, 10);
+		else
+			*(int64_t *)(void *)((char *)c + fields[i].off) = strtoll(value, NULL, 10);
+		return true;
+	}
+	return false;
 }

@@ -8,6 +8,10 @@
  *
  * Buckets are keyed by (local minute or day, scope) in a vector with an open-addressing
  * index; the Redis sink writes the dirty ones each flush.
+ *
+ * Minutes restored from Redis after a restart without a journal are sums, not facts: they
+ * sit in their own time-ordered list beside the ring, with the same two cursors, until
+ * the hour has passed them.
  */
 #include "rexian/window.h"
 
@@ -27,6 +31,13 @@ struct bucket {
 	struct rx_stats st;
 };
 
+/* A restored minute of one scope in the rolling windows, stamped at its last millisecond. */
+struct restored {
+	int64_t ts_ms;
+	uint32_t scope;
+	struct rx_stats st;
+};
+
 struct rx_windows {
 	struct rx_windows_config cfg;
 	struct rx_scopes *scopes;
@@ -39,6 +50,9 @@ struct rx_windows {
 	struct rx_fact *ring;             /* rolling: facts of the last hour, time order */
 	uint32_t ring_cap, ring_head, ring_len;
 	uint32_t quarter_at;              /* ring offset of the oldest fact in 15m */
+	struct restored *rest;            /* rolling: restored minutes, time order */
+	uint32_t nrest, rest_cap;
+	uint32_t rest_head, rest_quarter; /* oldest in 1h, oldest in 15m */
 	struct bucket *buckets;
 	uint32_t nbuckets, buckets_cap;
 	uint32_t *bindex;                 /* open addressing: bucket index + 1 */
@@ -67,13 +81,6 @@ struct rx_windows *rx_windows_new(const struct rx_windows_config *cfg, struct rx
 	return w;
 }
 
-static void stats_clear(struct rx_stats *s)
-{
-	free(s->outcomes);
-	memset(s, 0, sizeof *s);
-	s->c.max_talk_ms = -1;
-}
-
 void rx_windows_free(struct rx_windows *w)
 {
 	if (w == NULL)
@@ -88,6 +95,9 @@ void rx_windows_free(struct rx_windows *w)
 	free(w->buckets);
 	free(w->bindex);
 	free(w->ring);
+	for (uint32_t i = w->rest_head; i < w->nrest; i++)
+		free(w->rest[i].st.outcomes);
+	free(w->rest);
 	free(w);
 }
 
@@ -115,14 +125,14 @@ static int ensure_scopes(struct rx_windows *w, uint32_t scope)
 	return 0;
 }
 
-static void stats_outcome(struct rx_stats *s, uint32_t outcome, int sign)
+static void stats_outcome(struct rx_stats *s, uint32_t outcome, int64_t delta)
 {
 	uint32_t i;
 
 	for (i = 0; i < s->noutcomes && s->outcomes[i].outcome != outcome; i++)
 		;
 	if (i == s->noutcomes) {
-		if (sign < 0)
+		if (delta < 0)
 			return;
 		if (s->noutcomes == s->outcomes_cap) {
 			uint32_t cap = s->outcomes_cap ? s->outcomes_cap * 2 : 4;
@@ -134,7 +144,7 @@ static void stats_outcome(struct rx_stats *s, uint32_t outcome, int sign)
 		}
 		s->outcomes[s->noutcomes++] = (struct rx_outcome_count){ outcome, 0 };
 	}
-	s->outcomes[i].count += (uint64_t)(int64_t)sign;
+	s->outcomes[i].count += (uint64_t)delta;
 }
 
 static void stats_apply(struct rx_stats *s, const struct rx_fact *f,
@@ -143,6 +153,30 @@ static void stats_apply(struct rx_stats *s, const struct rx_fact *f,
 	rx_counters_apply(&s->c, f, th, sign);
 	if (f->outcome != 0)
 		stats_outcome(s, f->outcome, sign);
+}
+
+/* Adds (sign +1) or subtracts a sum of counters; max_talk is left alone on subtraction,
+ * as for facts. */
+static void stats_add(struct rx_stats *s, const struct rx_stats *from, int sign)
+{
+	struct rx_counters *c = &s->c;
+	const struct rx_counters *f = &from->c;
+
+	if (sign > 0) {
+		rx_counters_merge(c, f);
+	} else {
+		c->answered -= f->answered;
+		c->abandoned -= f->abandoned;
+		c->within_sl -= f->within_sl;
+		c->completed -= f->completed;
+		c->long_talks -= f->long_talks;
+		c->stale -= f->stale;
+		c->wait_ms -= f->wait_ms;
+		c->talk_ms -= f->talk_ms;
+		c->abandon_wait_ms -= f->abandon_wait_ms;
+	}
+	for (uint32_t i = 0; i < from->noutcomes; i++)
+		stats_outcome(s, from->outcomes[i].outcome, sign * (int64_t)from->outcomes[i].count);
 }
 
 static void window_apply_to(struct rx_windows *w, enum rx_window_id win, const struct rx_fact *f,
@@ -162,10 +196,17 @@ static void window_apply(struct rx_windows *w, enum rx_window_id win, const stru
 	window_apply_to(w, win, f, sc, n, sign);
 }
 
+/* A new day or shift: every count to zero. The outcome codes stay listed, at 0, so that
+ * the Redis sink deletes the outcome fields it wrote before (as when 15m rolls one out);
+ * freed here, yesterday's outcomes would stay in today's hashes. */
 static void window_reset(struct rx_windows *w, enum rx_window_id win)
 {
-	for (uint32_t i = 0; i < w->st_cap; i++)
-		stats_clear(&w->st[win][i]);
+	for (uint32_t i = 0; i < w->st_cap; i++) {
+		struct rx_stats *s = &w->st[win][i];
+		s->c = (struct rx_counters)RX_COUNTERS_INIT;
+		for (uint32_t k = 0; k < s->noutcomes; k++)
+			s->outcomes[k].count = 0;
+	}
 }
 
 const struct rx_stats *rx_windows_get(const struct rx_windows *w, enum rx_window_id win,
@@ -265,6 +306,77 @@ static void ring_roll(struct rx_windows *w)
 	}
 }
 
+/* ---- restored minutes in the rolling windows ---- */
+
+static int restored_grow(struct rx_windows *w)
+{
+	uint32_t cap = w->rest_cap ? w->rest_cap * 2 : 64;
+	struct restored *p = realloc(w->rest, cap * sizeof *p);
+
+	if (p == NULL)
+		return -1;
+	w->rest = p;
+	w->rest_cap = cap;
+	return 0;
+}
+
+/* In time order, like ring_insert: a minute already out of 15m goes before its cursor. */
+static int restored_insert(struct rx_windows *w, int64_t ts, uint32_t scope,
+    const struct rx_stats *st)
+{
+	uint32_t pos;
+
+	if (w->nrest == w->rest_cap && restored_grow(w) != 0)
+		return -1;
+	pos = w->nrest++;
+	while (pos > w->rest_head && w->rest[pos - 1].ts_ms > ts) {
+		w->rest[pos] = w->rest[pos - 1];
+		pos--;
+	}
+	memset(&w->rest[pos], 0, sizeof w->rest[pos]);
+	w->rest[pos].ts_ms = ts;
+	w->rest[pos].scope = scope;
+	w->rest[pos].st.c.max_talk_ms = -1;
+	stats_add(&w->rest[pos].st, st, +1);
+	if (ts > w->now - QUARTER_MS)
+		stats_add(&w->st[RX_WIN_15M][scope], st, +1);
+	else
+		w->rest_quarter++;
+	stats_add(&w->st[RX_WIN_1H][scope], st, +1);
+	return 0;
+}
+
+static void restored_roll(struct rx_windows *w)
+{
+	while (w->rest_quarter < w->nrest && w->rest[w->rest_quarter].ts_ms <= w->now - QUARTER_MS) {
+		const struct restored *r = &w->rest[w->rest_quarter++];
+		stats_add(&w->st[RX_WIN_15M][r->scope], &r->st, -1);
+	}
+	while (w->rest_head < w->nrest && w->rest[w->rest_head].ts_ms <= w->now - HOUR_MS) {
+		struct restored *r = &w->rest[w->rest_head++];
+		stats_add(&w->st[RX_WIN_1H][r->scope], &r->st, -1);
+		free(r->st.outcomes);
+	}
+	if (w->rest_head == w->nrest && w->rest != NULL) {   /* the hour after a restart is over */
+		free(w->rest);
+		w->rest = NULL;
+		w->nrest = w->rest_cap = w->rest_head = w->rest_quarter = 0;
+	}
+}
+
+static void restored_max(struct rx_windows *w)
+{
+	for (uint32_t i = w->rest_head; i < w->nrest; i++) {
+		const struct restored *r = &w->rest[i];
+		struct rx_counters *h = &w->st[RX_WIN_1H][r->scope].c;
+		struct rx_counters *q = &w->st[RX_WIN_15M][r->scope].c;
+		if (r->st.c.max_talk_ms > h->max_talk_ms)
+			h->max_talk_ms = r->st.c.max_talk_ms;
+		if (i >= w->rest_quarter && r->st.c.max_talk_ms > q->max_talk_ms)
+			q->max_talk_ms = r->st.c.max_talk_ms;
+	}
+}
+
 void rx_windows_refresh_max(struct rx_windows *w)
 {
 	for (uint32_t i = 0; i < w->st_cap; i++) {
@@ -287,6 +399,7 @@ void rx_windows_refresh_max(struct rx_windows *w)
 				q->max_talk_ms = f->dur_ms;
 		}
 	}
+	restored_max(w);
 }
 
 /* ---- report buckets ---- */
@@ -465,6 +578,7 @@ void rx_windows_roll(struct rx_windows *w, int64_t now_ms)
 		w->start[RX_WIN_15M] = now_ms - QUARTER_MS;
 		w->start[RX_WIN_1H] = now_ms - HOUR_MS;
 		ring_roll(w);
+		restored_roll(w);
 	}
 	if (w->cfg.buckets && now_ms >= w->next_prune) {
 		buckets_prune(w);
@@ -491,4 +605,50 @@ void rx_windows_fact(struct rx_windows *w, const struct rx_fact *f)
 	}
 	if (w->cfg.buckets)
 		buckets_fact(w, f, sign);
+}
+
+/* ---- restoring without a journal ---- */
+
+int rx_windows_restore_minute(struct rx_windows *w, int64_t start_ms, uint32_t scope,
+    const struct rx_stats *st)
+{
+	int64_t last = start_ms + 60000 - 1;
+	struct bucket *b;
+
+	if (w->now == INT64_MIN || ensure_scopes(w, scope) != 0)
+		return -1;
+	stats_add(&w->st[RX_WIN_ALL][scope], st, +1);
+	if (start_ms < w->start[RX_WIN_ALL])
+		w->start[RX_WIN_ALL] = start_ms;
+	/* day and shift boundaries fall on whole minutes: a minute is in or out whole */
+	if (start_ms >= w->start[RX_WIN_TODAY])
+		stats_add(&w->st[RX_WIN_TODAY][scope], st, +1);
+	if (start_ms >= w->start[RX_WIN_SHIFT])
+		stats_add(&w->st[RX_WIN_SHIFT][scope], st, +1);
+	if (w->cfg.rolling && last > w->now - HOUR_MS && restored_insert(w, last, scope, st) != 0)
+		return -1;
+	if (!w->cfg.buckets)
+		return 0;
+	b = bucket_get(w, false, rx_tz_minute_code(w->tz, start_ms), scope, start_ms);
+	if (b == NULL)
+		return -1;
+	stats_add(&b->st, st, +1);
+	return 0;
+}
+
+int rx_windows_restore_day(struct rx_windows *w, int64_t ms, uint32_t scope,
+    const struct rx_stats *st)
+{
+	int32_t day;
+	int64_t start = rx_tz_day_start(w->tz, ms, &day);
+	struct bucket *b;
+
+	if (w->now == INT64_MIN)
+		return -1;
+	if (!w->cfg.buckets)
+		return 0;
+	if ((b = bucket_get(w, true, day, scope, start)) == NULL)
+		return -1;
+	stats_add(&b->st, st, +1);
+	return 0;
 }

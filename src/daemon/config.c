@@ -29,9 +29,17 @@ struct setting {
 #define NUM(kind, field, name, help) { name, kind, offsetof(struct rxd_config, field), 0, help }
 
 static const struct setting settings[] = {
-	{ "listen", K_LISTEN, 0, 0, "feed socket, repeatable (tcp://127.0.0.1:7345, unix:///PATH)" },
+	{ "listen", K_LISTEN, 0, 0, "feed socket, repeatable (tcp://127.0.0.1:7345, tls://HOST:PORT, unix:///PATH)" },
 	STR(redis, "redis", "redis://[:password@]host:port[/db], unix:///PATH or none"),
-	STR(http, "http", "HTTP address (127.0.0.1:8345) or none"),
+	STR(http, "http", "HTTP address (127.0.0.1:8345, https://HOST:PORT) or none"),
+	STR(tls_cert, "tls-cert", "PEM certificate chain for tls:// feeds and https://"),
+	STR(tls_key, "tls-key", "PEM private key of tls-cert"),
+	STR(feed_token, "feed-token", "token every TCP feed must send first: {\"auth\": \"TOKEN\"}"),
+	STR(feed_token_file, "feed-token-file", "file holding the feed token (first line)"),
+	STR(http_auth, "http-auth", "USER:PASSWORD for HTTP basic auth on every path"),
+	STR(http_auth_file, "http-auth-file", "file holding USER:PASSWORD (first line)"),
+	STR(caller_key_file, "caller-key-file", "HMAC key (16+ bytes): the journal keeps each caller's keyed hash (default: no caller)"),
+	STR(user, "user", "when started as root, run as this user once the sockets are open"),
 	{ "clock", K_CLOCK, 0, 0, "wall (default) or event: what drives the windows" },
 	NUM(K_INT, flush_ms, "flush-ms", "milliseconds between flushes to Redis (1000)"),
 	STR(prefix, "prefix", "Redis key prefix (rexian)"),

@@ -37,6 +37,11 @@ struct rxd_config {
 	char journal[512];           /* "" = no journal */
 	unsigned journal_days;
 	int journal_sync;            /* enum rx_journal_sync */
+	char tls_cert[512], tls_key[512];   /* PEM files for tls:// feeds and https:// */
+	char feed_token[256], feed_token_file[512];
+	char http_auth[256], http_auth_file[512];   /* "user:password" */
+	char caller_key_file[512];   /* pseudonymise callers into the journal */
+	char user[64];               /* drop root to this user once the sockets are open */
 	char populations[8][160];    /* "N" or "PLATFORM=N", for seats per 100,000 */
 	int npopulations;
 };

@@ -16,6 +16,7 @@
 
 #include <event2/event.h>
 
+#include "access.h"
 #include "config.h"
 #include "rexian/alert.h"
 #include "rexian/alert_sink.h"
@@ -27,6 +28,7 @@
 #include "rexian/log.h"
 #include "rexian/population.h"
 #include "rexian/prom.h"
+#include "rexian/redis_restore.h"
 #include "rexian/redis_sink.h"
 #include "rexian/staffing_live.h"
 #include "rexian/view.h"
@@ -40,6 +42,7 @@
 
 struct rxd {
 	struct rxd_config cfg;
+	struct rxd_access access;
 	struct event_base *base;
 	struct rx_engine *engine;
 	struct rx_listener *listeners[RXD_MAX_LISTEN];
@@ -222,8 +225,10 @@ static int api_metrics(struct rx_jsonw *w, void *arg)
 		struct rx_listener_stats ls;
 		rx_listener_stats(d->listeners[i], &ls);
 		h.feeds_refused += ls.refused;
+		h.feeds_auth_failed += ls.auth_failed;
 		h.feeds_open += ls.open;
 	}
+	h.http_auth_failed = d->http ? rx_http_api_auth_failures(d->http) : 0;
 	if (rs != NULL) {
 		h.redis_enabled = true;
 		h.redis_up = rs->connected;
@@ -338,14 +343,19 @@ static void rxd_staffing(struct rxd *d)
  * when it is over, however long the flood lasts. */
 static void rxd_check_evictions(struct rxd *d)
 {
-	uint64_t evicted = rx_calltrack_stats(d->engine->calls)->evicted;
+	const struct rx_calltrack_stats *cs = rx_calltrack_stats(d->engine->calls);
+	uint64_t evicted = cs->evicted;
 
+	/* The episode ends when there is room again, not merely when one heartbeat saw no
+	 * eviction: a flood read slowly (a loaded machine) would otherwise be logged anew at
+	 * every pause. */
 	if (evicted > d->evicted_seen && !d->evicting) {
 		rx_log(RX_LOG_WARN, "calls: more than --max-calls %u calls in flight; closing the "
 		    "oldest as stale (a flood of calls that never end?)", d->cfg.engine.track.max_calls);
 		d->evicting = true;
 		d->evicted_at_start = d->evicted_seen;
-	} else if (evicted == d->evicted_seen && d->evicting) {
+	} else if (evicted == d->evicted_seen && d->evicting &&
+	    cs->records < d->cfg.engine.track.max_calls) {
 		rx_log(RX_LOG_INFO, "calls: back under --max-calls; %llu call(s) were closed early",
 		    (unsigned long long)(evicted - d->evicted_at_start));
 		d->evicting = false;
@@ -373,13 +383,30 @@ static void rxd_populations(struct rxd *d)
 	}
 }
 
+/* A journal that cannot be written (disk full) is an alert, not only a log line: the
+ * figures are still right, but a restart now would lose events. */
+static void rxd_journal_alert(struct rxd *d)
+{
+	const struct rx_journal_stats *js = rx_journal_stats(d->journal);
+	char summary[700];
+
+	if (js->failing)
+		snprintf(summary, sizeof summary, "journal: writes to %s fail (%s); counting goes "
+		    "on, a restart now would lose events", d->cfg.journal, strerror(js->last_errno));
+	else
+		snprintf(summary, sizeof summary, "journal: writing again in %s", d->cfg.journal);
+	rx_alert_sink_system(d->alerts, "journal_failing", js->failing, summary);
+}
+
 /* One heartbeat's outputs: the journal, alert rules, staffing, Redis, the event stream. */
 static void rxd_outputs(struct rxd *d)
 {
 	rxd_check_evictions(d);
 	rxd_populations(d);
-	if (d->journal != NULL)
+	if (d->journal != NULL) {
 		rx_journal_flush(d->journal);
+		rxd_journal_alert(d);
+	}
 	rxd_staffing(d);
 	rx_alert_evaluate(d->rules, d->nrules, d->engine, alert_cb, d->alerts);
 	rx_alert_sink_tick(d->alerts);
@@ -490,20 +517,38 @@ static int rxd_open_journal(struct rxd *d)
 	return 0;
 }
 
+/* Without a journal, the windows come back from our own buckets in Redis; the clock goes on
+ * from the earlier run's, as after a journal replay. */
+static void rxd_restore_redis(struct rxd *d)
+{
+	int64_t clock;
+
+	if (d->cfg.journal[0] != '\0' || d->redis == NULL)
+		return;
+	if ((clock = rx_redis_restore(d->engine, d->redis, d->cfg.prefix)) != INT64_MIN) {
+		d->newest_event_ms = clock;
+		d->newest_event_mono = rx_monotonic_ms();
+	}
+}
+
 static int rxd_open_listeners(struct rxd *d)
 {
 	struct rx_listener_hooks hooks = { on_event, on_error, d };
+	struct rx_listener_opts opts = { d->cfg.max_feeds, d->access.tls, &d->access.feed_token,
+		&d->access.caller_key };
 	char err[256];
 
 	for (int i = 0; i < d->cfg.nlisten; i++) {
-		struct rx_listener *l = rx_listener_new(d->base, d->cfg.listen[i], d->cfg.max_feeds,
-		    &hooks, err, sizeof err);
+		struct rx_listener *l = rx_listener_new(d->base, d->cfg.listen[i], &opts, &hooks, err,
+		    sizeof err);
 		if (l == NULL) {
 			fprintf(stderr, "rexiand: %s\n", err);
 			return -1;
 		}
 		d->listeners[d->nlisteners++] = l;
-		rx_log(RX_LOG_INFO, "feed: listening on %s", d->cfg.listen[i]);
+		rx_log(RX_LOG_INFO, "feed: listening on %s%s", d->cfg.listen[i],
+		    d->access.feed_token.set && strncmp(d->cfg.listen[i], "unix:", 5) != 0 ?
+		    " (token required)" : "");
 	}
 	return 0;
 }
@@ -566,18 +611,48 @@ static int rxd_open_sinks(struct rxd *d)
 			return -1;
 		}
 	}
-	if (strcmp(d->cfg.http, "none") != 0) {
-		d->http = rx_http_api_new(d->base, d->cfg.http, routes,
-		    sizeof routes / sizeof routes[0], d, err, sizeof err);
-		if (d->http == NULL) {
-			fprintf(stderr, "rexiand: %s\n", err);
-			return -1;
-		}
-		rx_http_api_set_stream(d->http, "/api/stream", 256);
-		rxd_wallboard(d);
-		rx_log(RX_LOG_INFO, "http: listening on %s", d->cfg.http);
-	}
 	return rxd_open_alerts(d);
+}
+
+static int rxd_open_http(struct rxd *d)
+{
+	char err[256];
+
+	if (strcmp(d->cfg.http, "none") == 0)
+		return 0;
+	d->http = rx_http_api_new(d->base, d->access.http_addr, routes,
+	    sizeof routes / sizeof routes[0], d, err, sizeof err);
+	if (d->http == NULL) {
+		fprintf(stderr, "rexiand: %s\n", err);
+		return -1;
+	}
+	if (d->access.https)
+		rx_http_api_set_tls(d->http, d->access.tls);
+	rx_http_api_set_auth(d->http, &d->access.http_auth);
+	rx_http_api_set_stream(d->http, "/api/stream", 256);
+	rxd_wallboard(d);
+	rx_log(RX_LOG_INFO, "http: listening on %s%s", d->cfg.http,
+	    d->access.http_auth.set ? " (basic auth required)" : "");
+	return 0;
+}
+
+/* Privileged work first: key files, sockets (a port below 1024, a socket directory
+ * under /run); then root is dropped before any file is written. */
+static int rxd_open_access(struct rxd *d)
+{
+	char err[512];
+
+	if (rxd_access_load(&d->access, &d->cfg, err, sizeof err) != 0) {
+		fprintf(stderr, "rexiand: %s\n", err);
+		return -1;
+	}
+	if (rxd_open_listeners(d) != 0 || rxd_open_http(d) != 0)
+		return -1;
+	if (rxd_access_drop_root(&d->cfg, err, sizeof err) != 0) {
+		fprintf(stderr, "rexiand: %s\n", err);
+		return -1;
+	}
+	return 0;
 }
 
 static int rxd_open(struct rxd *d)
@@ -597,8 +672,9 @@ static int rxd_open(struct rxd *d)
 		fprintf(stderr, "rexiand: cannot create the event loop\n");
 		return -1;
 	}
-	if (rxd_open_journal(d) != 0 || rxd_open_listeners(d) != 0 || rxd_open_sinks(d) != 0)
+	if (rxd_open_access(d) != 0 || rxd_open_journal(d) != 0 || rxd_open_sinks(d) != 0)
 		return -1;
+	rxd_restore_redis(d);
 	d->tick = event_new(d->base, -1, EV_PERSIST, tick_cb, d);
 	d->sigterm = evsignal_new(d->base, SIGTERM, signal_cb, d);
 	d->sigint = evsignal_new(d->base, SIGINT, signal_cb, d);
@@ -628,6 +704,7 @@ static void rxd_close(struct rxd *d)
 	if (d->base != NULL)
 		event_base_free(d->base);
 	rx_engine_free(d->engine);
+	rxd_access_free(&d->access);
 }
 
 /* Thousands of feed connections need as many descriptors as the hard limit allows. */

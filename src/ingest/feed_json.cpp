@@ -9,7 +9,7 @@
  *
  * Field rules are the feed format's (README, "The feed"): required `ts` and `event`,
  * `call` on call events, `seat` on answer and seat events; unknown fields are ignored;
- * `caller` is never read.
+ * `caller` is read only with a pseudonym key, and then only hashed.
  */
 #include <simdjson.h>
 
@@ -20,11 +20,14 @@
 
 extern "C" {
 #include "rexian/feed.h"
+#include "rexian/pseudonym.h"
 }
 
 struct rx_feed_decoder {
 	simdjson::dom::parser parser;
 	char numbuf[5][24];   /* ids given as JSON integers, printed back to text */
+	const struct rx_pseudonym_key *caller_key;   /* NULL: `caller` is not read */
+	char caller_hex[RX_PSEUDONYM_HEX];
 };
 
 extern "C" struct rx_feed_decoder *rx_feed_decoder_new(void)
@@ -43,6 +46,12 @@ extern "C" struct rx_feed_decoder *rx_feed_decoder_new(void)
 extern "C" void rx_feed_decoder_free(struct rx_feed_decoder *dec)
 {
 	delete dec;
+}
+
+extern "C" void rx_feed_decoder_set_caller_key(struct rx_feed_decoder *dec,
+    const struct rx_pseudonym_key *key)
+{
+	dec->caller_key = key != nullptr && key->len > 0 ? key : nullptr;
 }
 
 /* Milliseconds from a JSON number of epoch seconds. A double holds 15-16 significant
@@ -120,6 +129,23 @@ struct fields_seen {
 	std::string_view event_name, state_name, direction;
 };
 
+/* The number is hashed here and goes no further: only its pseudonym reaches the event.
+ * A caller that is not a string (or a number) is ignored, as it is without a key. */
+static void decode_caller(rx_feed_decoder *dec, simdjson::dom::element v, struct rx_event *ev)
+{
+	std::string_view s;
+	char num[24];
+	int64_t i;
+
+	if (v.get_string().get(s) != simdjson::SUCCESS) {
+		if (v.get_int64().get(i) != simdjson::SUCCESS)
+			return;
+		s = std::string_view(num, (size_t)std::snprintf(num, sizeof num, "%lld", (long long)i));
+	}
+	if (rx_pseudonym(dec->caller_key, s.data(), s.size(), dec->caller_hex) == 0)
+		ev->caller = rx_str{ dec->caller_hex, RX_PSEUDONYM_HEX - 1 };
+}
+
 /* One key/value pair of the top-level object; returns an error reason or nullptr. */
 static const char *decode_field(rx_feed_decoder *dec, std::string_view key,
     simdjson::dom::element v, struct rx_event *ev, fields_seen *seen)
@@ -153,6 +179,10 @@ static const char *decode_field(rx_feed_decoder *dec, std::string_view key,
 			return seen->state ? nullptr : "state is not a string";
 		}
 		break;
+	case 6:
+		if (key == "caller" && dec->caller_key != nullptr)
+			decode_caller(dec, v, ev);
+		break;
 	case 7:
 		if (key == "outcome")
 			return decode_name(v, dec->numbuf[3], &ev->outcome) ? nullptr : "outcome is not a string";
@@ -167,7 +197,7 @@ static const char *decode_field(rx_feed_decoder *dec, std::string_view key,
 			    "direction is not a string";
 		break;
 	}
-	return nullptr;   /* unknown fields, and `caller`, are ignored */
+	return nullptr;   /* unknown fields are ignored */
 }
 
 /* The cross-field rules, once every field has been read. */
@@ -236,4 +266,20 @@ extern "C" int rx_feed_decode(struct rx_feed_decoder *dec, const char *line, siz
 	}
 	*reason = check_event(&seen, ev);
 	return *reason == nullptr ? 0 : -1;
+}
+
+/* A feed's first line when the listener wants a token: exactly {"auth": "<token>"}. The
+ * token points into the parser's memory, valid until the decoder's next use. */
+extern "C" int rx_feed_decode_auth(struct rx_feed_decoder *dec, const char *line, size_t len,
+    const char **token, size_t *toklen)
+{
+	simdjson::dom::object obj;
+	std::string_view tok;
+
+	if (dec->parser.parse(line, len, false).get(obj) != simdjson::SUCCESS || obj.size() != 1 ||
+	    obj["auth"].get(tok) != simdjson::SUCCESS)
+		return -1;
+	*token = tok.data();
+	*toklen = tok.size();
+	return 0;
 }

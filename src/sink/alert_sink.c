@@ -26,6 +26,7 @@
 #define WEBHOOK_REPEAT_MS 60000
 #define WEBHOOK_BACKOFF_MAX_MS 60000
 #define RESOLVED_MAX 64
+#define SYSTEM_MAX 8
 
 struct resolved {
 	char rule[RX_ALERT_NAME];
@@ -39,7 +40,11 @@ struct rx_alert_sink {
 	char prefix[128];
 	const struct rx_alert_rule *rules;
 	size_t nrules;
-	int64_t *starts_wall;      /* per rule: when it started firing (wall clock) */
+	/* rexiand's own conditions (the journal failing...): indexed after the rules */
+	struct rx_alert_rule system[SYSTEM_MAX];
+	char system_summary[SYSTEM_MAX][256];
+	size_t nsystem;
+	int64_t *starts_wall;      /* per rule, then per system alert: when it started firing (wall clock) */
 	char *recent[RECENT_MAX];  /* transition JSON, newest first */
 	size_t nrecent;
 	char *redis_queue[REDIS_QUEUE_MAX];
@@ -99,7 +104,7 @@ struct rx_alert_sink *rx_alert_sink_new(struct event_base *base, struct rx_redis
 {
 	struct rx_alert_sink *s = calloc(1, sizeof *s);
 
-	if (s == NULL || (s->starts_wall = calloc(nrules + 1, sizeof *s->starts_wall)) == NULL) {
+	if (s == NULL || (s->starts_wall = calloc(nrules + SYSTEM_MAX, sizeof *s->starts_wall)) == NULL) {
 		free(s);
 		snprintf(err, errlen, "out of memory");
 		return NULL;
@@ -174,9 +179,32 @@ static void redis_drain(struct rx_alert_sink *s)
 
 /* ---- transitions ---- */
 
+/* Rules and system alerts share one index space: the rules first. */
+static size_t alert_count(const struct rx_alert_sink *s)
+{
+	return s->nrules + s->nsystem;
+}
+
+static const struct rx_alert_rule *rule_at(const struct rx_alert_sink *s, size_t i)
+{
+	return i < s->nrules ? &s->rules[i] : &s->system[i - s->nrules];
+}
+
 static size_t rule_index(const struct rx_alert_sink *s, const struct rx_alert_rule *r)
 {
+	for (size_t i = 0; i < s->nsystem; i++)
+		if (r == &s->system[i])
+			return s->nrules + i;
 	return (size_t)(r - s->rules);
+}
+
+/* What the alert says to a human: the rule as written, or the system alert's summary. */
+static void alert_text(const struct rx_alert_sink *s, size_t i, char *buf, size_t size)
+{
+	if (i >= s->nrules)
+		snprintf(buf, size, "%s", s->system_summary[i - s->nrules]);
+	else
+		rx_alert_format(&s->rules[i], buf, size);
 }
 
 static void remember(struct rx_alert_sink *s, char *json)
@@ -203,7 +231,7 @@ void rx_alert_sink_event(struct rx_alert_sink *s, const struct rx_alert_event *e
 	char rule_text[512];
 	struct rx_jsonw w;
 
-	rx_alert_format(ev->rule, rule_text, sizeof rule_text);
+	alert_text(s, i, rule_text, sizeof rule_text);
 	rx_log(ev->firing ? RX_LOG_WARN : RX_LOG_INFO, "alert %s %s: value %g (%s)",
 	    ev->rule->name, ev->firing ? "FIRING" : "cleared", ev->value, rule_text);
 	if (ev->firing) {
@@ -226,14 +254,51 @@ void rx_alert_sink_event(struct rx_alert_sink *s, const struct rx_alert_event *e
 	redis_drain(s);
 }
 
+/* A system alert by name; a new one only when it is raised (nothing to clear otherwise). */
+static struct rx_alert_rule *system_find(struct rx_alert_sink *s, const char *name, bool create)
+{
+	struct rx_alert_rule *r;
+
+	for (size_t i = 0; i < s->nsystem; i++)
+		if (strcmp(s->system[i].name, name) == 0)
+			return &s->system[i];
+	if (!create || s->nsystem == SYSTEM_MAX)
+		return NULL;
+	r = &s->system[s->nsystem++];
+	memset(r, 0, sizeof *r);
+	snprintf(r->name, sizeof r->name, "%s", name);
+	snprintf(r->metric, sizeof r->metric, "%s", name);
+	snprintf(r->scope, sizeof r->scope, "rexiand");
+	snprintf(r->window, sizeof r->window, "live");
+	r->state = RX_ALERT_OK;
+	return r;
+}
+
+void rx_alert_sink_system(struct rx_alert_sink *s, const char *name, bool firing,
+    const char *summary)
+{
+	struct rx_alert_rule *r = system_find(s, name, firing);
+	struct rx_alert_event ev;
+
+	if (r == NULL || (r->state == RX_ALERT_FIRING) == firing)
+		return;   /* only transitions are news */
+	if (summary != NULL)
+		snprintf(s->system_summary[r - s->system], sizeof s->system_summary[0], "%s", summary);
+	r->state = firing ? RX_ALERT_FIRING : RX_ALERT_OK;
+	r->value = firing ? 1 : 0;
+	r->since_ms = rx_wall_ms();   /* a condition of the process: wall time, not event time */
+	ev = (struct rx_alert_event){ r, firing, r->since_ms, r->value };
+	rx_alert_sink_event(s, &ev);
+}
+
 void rx_alert_sink_json(const struct rx_alert_sink *s, struct rx_jsonw *w, bool with_recent)
 {
 	rx_jsonw_open(w, '{');
 	rx_jsonw_key(w, "firing");
 	rx_jsonw_open(w, '[');
-	for (size_t i = 0; i < s->nrules; i++)
-		if (s->rules[i].state == RX_ALERT_FIRING)
-			rx_alert_json(w, &s->rules[i], true, s->rules[i].since_ms);
+	for (size_t i = 0; i < alert_count(s); i++)
+		if (rule_at(s, i)->state == RX_ALERT_FIRING)
+			rx_alert_json(w, rule_at(s, i), true, rule_at(s, i)->since_ms);
 	rx_jsonw_close(w, ']');
 	if (with_recent) {
 		rx_jsonw_key(w, "recent");
@@ -260,9 +325,10 @@ static void rfc3339(char *buf, size_t size, int64_t ms)
 	snprintf(buf + strlen(buf), size - strlen(buf), ".%03dZ", (int)(ms % 1000));
 }
 
-static void am_alert(struct rx_jsonw *w, const struct rx_alert_rule *r, int64_t starts,
-    int64_t ends)
+static void am_alert(struct rx_jsonw *w, const struct rx_alert_sink *s, size_t i,
+    int64_t starts, int64_t ends)
 {
+	const struct rx_alert_rule *r = rule_at(s, i);
 	char t[40], summary[512];
 
 	rx_jsonw_open(w, '{');
@@ -271,12 +337,13 @@ static void am_alert(struct rx_jsonw *w, const struct rx_alert_rule *r, int64_t 
 	rx_jsonw_kv_cstr(w, "alertname", r->name);
 	rx_jsonw_kv_cstr(w, "scope", r->scope);
 	rx_jsonw_kv_cstr(w, "window", r->window);
-	rx_jsonw_kv_cstr(w, "severity", "warning");
+	/* rexiand's own failures put data at risk, a low figure does not */
+	rx_jsonw_kv_cstr(w, "severity", i >= s->nrules ? "critical" : "warning");
 	rx_jsonw_kv_cstr(w, "service", "rexian");
 	rx_jsonw_close(w, '}');
 	rx_jsonw_key(w, "annotations");
 	rx_jsonw_open(w, '{');
-	rx_alert_format(r, summary, sizeof summary);
+	alert_text(s, i, summary, sizeof summary);
 	rx_jsonw_kv_cstr(w, "summary", summary);
 	snprintf(t, sizeof t, "%g", r->value);
 	rx_jsonw_kv_cstr(w, "value", t);
@@ -328,11 +395,11 @@ static void webhook_send(struct rx_alert_sink *s)
 	evhttp_connection_set_timeout(s->conn, 10);
 	rx_jsonw_init(&w);
 	rx_jsonw_open(&w, '[');
-	for (size_t i = 0; i < s->nrules; i++)
-		if (s->rules[i].state == RX_ALERT_FIRING)
-			am_alert(&w, &s->rules[i], s->starts_wall[i], 0);
+	for (size_t i = 0; i < alert_count(s); i++)
+		if (rule_at(s, i)->state == RX_ALERT_FIRING)
+			am_alert(&w, s, i, s->starts_wall[i], 0);
 	for (size_t i = 0; i < s->nresolved; i++)
-		am_alert(&w, &s->rules[s->resolved[i].index], s->resolved[i].starts_wall,
+		am_alert(&w, s, s->resolved[i].index, s->resolved[i].starts_wall,
 		    s->resolved[i].ends_wall);
 	rx_jsonw_close(&w, ']');
 	if (w.failed || (req = evhttp_request_new(webhook_done_cb, s)) == NULL) {
@@ -362,8 +429,8 @@ void rx_alert_sink_tick(struct rx_alert_sink *s)
 	redis_drain(s);
 	if (s->host[0] == '\0' || s->in_flight || now < s->next_try_mono)
 		return;
-	for (size_t i = 0; i < s->nrules; i++)
-		any_firing |= s->rules[i].state == RX_ALERT_FIRING;
+	for (size_t i = 0; i < alert_count(s); i++)
+		any_firing |= rule_at(s, i)->state == RX_ALERT_FIRING;
 	if (s->dirty || (any_firing && now - s->last_ok_mono >= WEBHOOK_REPEAT_MS))
 		webhook_send(s);
 }

@@ -1,5 +1,8 @@
 /*
- * http_api.c: the route table over evhttp.
+ * http_api.c: the route table over evhttp, optionally behind TLS and HTTP basic auth.
+ *
+ * Basic auth guards every path, the wallboard's files, the event stream and /metrics
+ * alike (Prometheus scrapes with basic_auth), so there is no unguarded corner to forget.
  */
 #include "rexian/http_api.h"
 
@@ -17,6 +20,9 @@
 #include <event2/keyvalq_struct.h>
 #include <event2/util.h>
 
+#include "rexian/secret.h"
+#include "rexian/tls.h"
+
 #define STREAM_MAX_QUEUED (1 << 20)
 
 struct stream_client {
@@ -32,6 +38,9 @@ struct rx_http_api {
 	size_t nroutes;
 	void *arg;
 	unsigned long requests;
+	unsigned long auth_failed;
+	const struct rx_secret *auth;     /* NULL: open */
+	struct rx_tls *tls;               /* NULL: plain HTTP */
 	char static_root[PATH_MAX];       /* real path; "" = no static files */
 	char stream_path[64];             /* "" = no stream */
 	unsigned stream_max, stream_count;
@@ -69,6 +78,14 @@ static void request_cb(struct evhttp_request *req, void *arg)
 	struct rx_jsonw body;
 
 	h->requests++;
+	if (h->auth != NULL && !rx_secret_matches_basic(h->auth,
+	    evhttp_find_header(evhttp_request_get_input_headers(req), "Authorization"))) {
+		h->auth_failed++;
+		evhttp_add_header(evhttp_request_get_output_headers(req), "WWW-Authenticate",
+		    "Basic realm=\"rexian\", charset=\"UTF-8\"");
+		reply_text(req, 401, "text/plain; charset=utf-8", "authentication required\n", 24);
+		return;
+	}
 	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET &&
 	    evhttp_request_get_command(req) != EVHTTP_REQ_HEAD) {
 		reply_text(req, 405, "text/plain; charset=utf-8", "method not allowed\n", 19);
@@ -180,6 +197,28 @@ void rx_http_api_free(struct rx_http_api *h)
 unsigned long rx_http_api_requests(const struct rx_http_api *h)
 {
 	return h->requests;
+}
+
+unsigned long rx_http_api_auth_failures(const struct rx_http_api *h)
+{
+	return h->auth_failed;
+}
+
+void rx_http_api_set_auth(struct rx_http_api *h, const struct rx_secret *credential)
+{
+	h->auth = credential != NULL && credential->set ? credential : NULL;
+}
+
+/* evhttp makes each connection's bufferevent before it has a socket and sets it later. */
+static struct bufferevent *tls_bevcb(struct event_base *base, void *arg)
+{
+	return rx_tls_accept_bufferevent(arg, base, -1);
+}
+
+void rx_http_api_set_tls(struct rx_http_api *h, struct rx_tls *tls)
+{
+	h->tls = tls;
+	evhttp_set_bevcb(h->http, tls != NULL ? tls_bevcb : NULL, tls);
 }
 
 /* ---- static files ---- */

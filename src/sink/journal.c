@@ -28,6 +28,8 @@ struct rx_journal {
 	struct rx_tz tz;
 	struct rx_jsonw line;
 	struct rx_journal_stats stats;
+	uint64_t unflushed;       /* events appended since the last good flush */
+	bool retry;               /* failing: the next append may reopen the file */
 };
 
 static void put_name(struct rx_jsonw *w, const char *key, struct rx_str s)
@@ -55,6 +57,7 @@ static int journal_format_into(struct rx_jsonw *w, const struct rx_event *ev)
 	put_name(w, "platform", ev->platform);
 	put_name(w, "seat", ev->seat);
 	put_name(w, "outcome", ev->outcome);
+	put_name(w, "caller", ev->caller);   /* a pseudonym, never the number */
 	if (ev->kind == RX_EV_SEAT) {
 		rx_jsonw_key(w, "state");
 		rx_jsonw_cstr(w, rx_seat_state_name(ev->seat_state));
@@ -219,13 +222,22 @@ void rx_journal_close(struct rx_journal *j)
 	free(j);
 }
 
+/* A failed write or flush: logged once per episode, and the file is let go, so that the
+ * next try reopens it (ending a torn line) instead of writing after a half-written one. */
 static void journal_failed(struct rx_journal *j, const char *what)
 {
 	j->stats.write_errors++;
+	j->stats.last_errno = errno;
 	if (!j->stats.failing)
 		rx_log(RX_LOG_ERROR, "journal: %s in %s: %s; counting goes on, but a restart now "
 		    "would lose events", what, j->dir, strerror(errno));
 	j->stats.failing = true;
+	j->retry = false;
+	j->unflushed = 0;
+	if (j->f != NULL) {
+		fclose(j->f);   /* its unwritable buffer goes with it */
+		j->f = NULL;
+	}
 }
 
 int rx_journal_append(struct rx_journal *j, const struct rx_event *ev)
@@ -234,8 +246,13 @@ int rx_journal_append(struct rx_journal *j, const struct rx_event *ev)
 	int n;
 
 	rx_tz_day_start(&j->tz, ev->ts_ms, &day);
-	/* a late event from the day before goes to the open file: replay reorders it */
-	if ((j->f == NULL || day > j->day) && journal_open_day(j, day) != 0) {
+	/* while failing, one reopen per heartbeat, not one per event */
+	if (j->f == NULL && j->stats.failing && !j->retry) {
+		j->stats.write_errors++;
+		return -1;
+	}
+	/* a late event from the day before goes to the open (or last) file: replay reorders it */
+	if ((j->f == NULL || day > j->day) && journal_open_day(j, day > j->day ? day : j->day) != 0) {
 		journal_failed(j, "cannot open the day's file");
 		return -1;
 	}
@@ -249,6 +266,7 @@ int rx_journal_append(struct rx_journal *j, const struct rx_event *ev)
 	}
 	j->line.buf[n] = '\0';
 	j->stats.appended++;
+	j->unflushed++;
 	if (j->sync == RX_JOURNAL_SYNC_ALWAYS)
 		rx_journal_flush(j);
 	return 0;
@@ -256,16 +274,20 @@ int rx_journal_append(struct rx_journal *j, const struct rx_event *ev)
 
 void rx_journal_flush(struct rx_journal *j)
 {
+	j->retry = j->stats.failing;
 	if (j->f == NULL)
 		return;
 	if (fflush(j->f) != 0 || (j->sync != RX_JOURNAL_SYNC_NEVER && fsync(fileno(j->f)) != 0)) {
 		journal_failed(j, "flush failed");
-		clearerr(j->f);
 		return;
 	}
-	if (j->stats.failing)
+	/* recovered only when events were written out: an empty flush proves nothing, and
+	 * believing it would flap (and log) at every quiet heartbeat of a full disk */
+	if (j->stats.failing && j->unflushed > 0) {
 		rx_log(RX_LOG_INFO, "journal: writing again in %s", j->dir);
-	j->stats.failing = false;
+		j->stats.failing = false;
+	}
+	j->unflushed = 0;
 }
 
 const struct rx_journal_stats *rx_journal_stats(const struct rx_journal *j)

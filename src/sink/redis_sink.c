@@ -341,6 +341,44 @@ void rx_redis_sink_free(struct rx_redis_sink *s)
 	free(s);
 }
 
+static bool sync_ok(redisContext *c, redisReply *r, const char *what, char *err, size_t errlen)
+{
+	bool ok = r != NULL && r->type != REDIS_REPLY_ERROR;
+
+	if (!ok)
+		snprintf(err, errlen, "%s: %s", what, r != NULL ? r->str : c->errstr);
+	freeReplyObject(r);
+	return ok;
+}
+
+redisContext *rx_redis_sink_connect_sync(const struct rx_redis_sink *s, int timeout_ms,
+    char *err, size_t errlen)
+{
+	struct timeval tv = { timeout_ms / 1000, (timeout_ms % 1000) * 1000 };
+	redisContext *c = s->unix_path[0] ? redisConnectUnixWithTimeout(s->unix_path, tv) :
+	    redisConnectWithTimeout(s->host, s->port, tv);
+
+	if (c == NULL || c->err) {
+		snprintf(err, errlen, "cannot connect: %s", c ? c->errstr : "out of memory");
+		goto fail;
+	}
+	if (redisSetTimeout(c, tv) != REDIS_OK) {
+		snprintf(err, errlen, "cannot set a timeout");
+		goto fail;
+	}
+	if (s->password[0] != '\0' && !sync_ok(c, s->user[0] != '\0' ?
+	    redisCommand(c, "AUTH %s %s", s->user, s->password) :
+	    redisCommand(c, "AUTH %s", s->password), "AUTH", err, errlen))
+		goto fail;
+	if (s->db != 0 && !sync_ok(c, redisCommand(c, "SELECT %d", s->db), "SELECT", err, errlen))
+		goto fail;
+	return c;
+fail:
+	if (c != NULL)
+		redisFree(c);
+	return NULL;
+}
+
 bool rx_redis_sink_idle(const struct rx_redis_sink *s)
 {
 	return s->ctx == NULL || s->stats.pending == 0;
@@ -390,12 +428,18 @@ static void add_metric(struct cmd *set, struct cmd *del, const struct rx_metric 
 	cmd_add(set, v, strlen(v));
 }
 
-static void add_outcomes(struct cmd *set, const struct rx_engine *e, const struct rx_stats *st)
+/* An outcome whose count fell to 0 (it rolled out of 15m or 1h, or was retracted) is
+ * deleted, like a null metric: HSET alone would leave its last count in the hash. */
+static void add_outcomes(struct cmd *set, struct cmd *del, const struct rx_engine *e,
+    const struct rx_stats *st)
 {
 	for (uint32_t i = 0; i < st->noutcomes; i++) {
-		if (st->outcomes[i].count == 0)
+		const char *name = rx_names_str(e->names, st->outcomes[i].outcome);
+		if (st->outcomes[i].count == 0) {
+			cmd_addf(del, "outcome:%s", name);
 			continue;
-		if (!cmd_addf(set, "outcome:%s", rx_names_str(e->names, st->outcomes[i].outcome)) ||
+		}
+		if (!cmd_addf(set, "outcome:%s", name) ||
 		    !cmd_addf(set, "%llu", (unsigned long long)st->outcomes[i].count))
 			break;   /* more distinct outcomes than one command holds: the rest wait */
 	}
@@ -414,7 +458,7 @@ static void write_hash(struct rx_redis_sink *s, const char *key, const struct rx
 	for (int i = 0; i < n; i++)
 		add_metric(set, del, &m[i]);
 	if (st != NULL)
-		add_outcomes(set, e, st);
+		add_outcomes(set, del, e, st);
 	if (set->argc > 2)
 		send_cmd(s, set);
 	if (del->argc > 2)

@@ -100,6 +100,28 @@ class Redis:
     def keys(self, pattern="*"):
         return sorted(k.decode() for k in self.cmd("KEYS", pattern) or [])
 
+    def dump(self):
+        """Every key and everything in it, whatever its type, as one byte string."""
+        read = {"hash": ("HGETALL",), "string": ("GET",), "list": ("LRANGE", 0, -1),
+                "set": ("SMEMBERS",), "zset": ("ZRANGE", 0, -1, "WITHSCORES"),
+                "stream": ("XRANGE", "-", "+")}
+        out = []
+
+        def flat(v):
+            if isinstance(v, list):
+                for x in v:
+                    flat(x)
+            elif v is not None:
+                out.append(v if isinstance(v, bytes) else str(v).encode())
+
+        for k in self.keys():
+            kind = self.cmd("TYPE", k)
+            if kind not in read:
+                raise RuntimeError(f"Redis key {k} of unknown type {kind}")
+            out.append(k.encode())
+            flat(self.cmd(read[kind][0], k, *read[kind][1:]))
+        return b"\n".join(out)
+
 
 def _resp(args):
     out = [b"*%d\r\n" % len(args)]
@@ -145,7 +167,10 @@ class Rexiand:
     def start(self):
         self.log = open(self.log_path, "w")
         self.proc = subprocess.Popen(self.args, stdout=self.log, stderr=subprocess.STDOUT)
-        if not wait_for(lambda: self.get("/healthz") is not None):
+        # generous: under valgrind, starting (and replaying a journal) is 20-50 times slower
+        up = wait_for(lambda: self.proc.poll() is not None or self.get("/healthz") is not None,
+                      timeout=120)
+        if not up or self.proc.poll() is not None:
             raise RuntimeError("rexiand did not start: " + self.read_log())
         return self
 
@@ -169,7 +194,7 @@ class Rexiand:
     def stop(self):
         if self.proc:
             self.proc.send_signal(signal.SIGTERM)
-            code = self.proc.wait(timeout=15)
+            code = self.proc.wait(timeout=120)
             self.proc = None
             self.log.close()
             return code

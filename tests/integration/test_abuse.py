@@ -46,6 +46,18 @@ try:
     for s in socks:
         s.close()
     check(wait_for(lambda: metric(d, "rexian_feed_connections") == 0, timeout=30), "all closed")
+    # more such calls, one at a time with heartbeats between (a flood read slowly): calls are
+    # still at --max-calls, so it is the same flood, not a new one each time
+    events = CONNS
+    for i in range(3):
+        with socket.create_connection(("127.0.0.1", d.feed_port)) as s:
+            s.sendall(b'{"ts":%d,"event":"offer","call":"trickle-%d","queue":"12345"}\n'
+                      % (1772409600 + CONNS // 100, i))
+        events += 1
+        check(wait_for(lambda: d.live()["ingest"]["events"] == events, timeout=60), "a late call counted")
+        flushes = metric(d, "rexian_redis_flushes_total")
+        check(wait_for(lambda: metric(d, "rexian_redis_flushes_total") >= flushes + 2, timeout=60),
+              "heartbeats go on")
     log = d.read_log()
     check(log.count("more than --max-calls") == 1, "the flood is logged once")
 
@@ -56,7 +68,7 @@ try:
         for _ in range(1024):
             s.sendall(block)
         s.sendall(b'\n{"ts":1772420000,"event":"offer","call":"after-the-giant","queue":"12345"}\n')
-    check(wait_for(lambda: d.live()["ingest"]["events"] == CONNS + 1, timeout=60), "the line after the giant one counts")
+    check(wait_for(lambda: d.live()["ingest"]["events"] == events + 1, timeout=60), "the line after the giant one counts")
     check(d.live()["ingest"]["errors"] == 1, "the giant line is one error")
     grown = rss_kb(d.proc.pid) - before
     check(grown < 64 * 1024, f"memory did not follow the giant line: +{grown} KB")
@@ -75,7 +87,7 @@ try:
     time.sleep(0.2)
     with socket.create_connection(("127.0.0.1", d.feed_port)) as s:
         s.sendall(b'{"ts":1772420001,"event":"offer","call":"during-stall","queue":"12345"}\n')
-    check(wait_for(lambda: d.live()["ingest"]["events"] == CONNS + 2, timeout=1.5), "ingest does not wait on Redis")
+    check(wait_for(lambda: d.live()["ingest"]["events"] == events + 2, timeout=1.5), "ingest does not wait on Redis")
     stall.recv(100)
     stall.close()
     check(metric(d, "rexian_redis_flushes_skipped_total") > skipped,

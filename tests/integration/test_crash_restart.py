@@ -25,16 +25,44 @@ kills = set(rnd.sample(range(2, len(chunks) - 1), 4))
 redis_kill = rnd.choice([i for i in range(1, len(chunks) - 1) if i not in kills])
 
 journal = tempfile.mkdtemp(prefix="rexian-journal-")
+
+
+def journal_lines():
+    n = 0
+    for name in os.listdir(journal):
+        with open(os.path.join(journal, name), "rb") as f:
+            n += f.read().count(b"\n")
+    return n
+
+
+def metric(name):
+    for line in d.get("/metrics").decode().splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[1])
+    return None
+
+
+def all_read_and_on_disk():
+    """Waits (rexiand may be slow: valgrind) until this rexiand has read every line sent to
+    it and its journal file holds every event it appended."""
+    check(wait_for(lambda: d.live()["ingest"]["lines"] == sent, timeout=120),
+          f"rexiand read the {sent} lines sent to it")
+    appended = metric("rexian_journal_events_total")
+    check(wait_for(lambda: journal_lines() >= on_disk_at_start + appended, timeout=60),
+          f"{appended} journaled events on disk")
+
+
 redis = Redis().start()
 args = ["--clock", "event", "--journal", journal]
 d = Rexiand(f"redis://127.0.0.1:{redis.port}", args).start()
 restarts = 0
+on_disk_at_start, sent = journal_lines(), 0     # lines on disk before, sent to this rexiand
 # one sender connection, as a switch keeps one: its lines arrive in order
 sender = socket.create_connection(("127.0.0.1", d.feed_port))
 try:
     for i, chunk in enumerate(chunks):
         if i in kills:
-            time.sleep(0.3)                      # what came before is on disk
+            all_read_and_on_disk()               # what came before is on disk
             sender.sendall(chunk)
             time.sleep(rnd.choice([0, 0.05, 0.2]))
             d.proc.send_signal(signal.SIGKILL)   # at any moment: flushed or not
@@ -44,25 +72,31 @@ try:
             sender.close()
             d.start()
             restarts += 1
+            on_disk_at_start, sent = journal_lines(), 0
             sender = socket.create_connection(("127.0.0.1", d.feed_port))
             sender.sendall(chunk)                # the sender re-sends its last chunk
         else:
             sender.sendall(chunk)
+        sent += chunk.count(b"\n")
         if i == redis_kill:
             redis.stop()
         if i == redis_kill + 2:
             redis.start()
     sender.close()
-    time.sleep(1.5)                              # idle: the event clock settles
+    all_read_and_on_disk()
+    # idle: the event clock settles (abandons decided after 1 s of silence)
+    check(wait_for(lambda: all(d.live()["windows"]["all"]["global"][k] == want["global"][k]
+                               for k in ("offered", "answered", "abandoned", "completed")),
+                   timeout=120), "the figures settle")
     live = d.live()["windows"]["all"]
     for kind in ("global", "outbound"):
         same_figures(live[kind], want[kind], f"http.all.{kind}")
     for kind in ("queues", "seats", "platforms"):
         for name in want[kind]:
             same_figures(live[kind].get(name, {}), want[kind][name], f"http.all.{kind}.{name}")
-    check(wait_for(lambda: redis.hgetall("rexian:all:global").get("offered") == str(want["global"]["offered"])),
-          "Redis caught up")
-    time.sleep(0.3)
+    check(wait_for(lambda: all(redis.hgetall("rexian:all:global").get(k) == str(want["global"][k])
+                               for k in ("offered", "answered", "abandoned", "completed")),
+                   timeout=60), "Redis caught up")
     same_figures(redis_hash_as_metrics(redis.hgetall("rexian:all:global")),
                  json_metrics_for_redis(want["global"]), "redis.all.global")
     day = redis_hash_as_metrics(redis.hgetall("rexian:day:20260302:global"))

@@ -71,7 +71,9 @@ try:
           "waiting_any fires")
     # the event clock moves with events: w2 starts the hold (w1 has waited 100 s), w3 ends it
     d.send(b'{"ts":1772409700,"event":"offer","call":"w2","queue":"12345"}\n')
-    time.sleep(0.3)
+    # w3 only once a heartbeat has seen w2: its rules are evaluated before it publishes
+    check(wait_for(lambda: redis.hgetall("rexian:live").get("waiting") == "2", timeout=60),
+          "w2 is read and published before w3 is sent")
     d.send(b'{"ts":1772409735,"event":"offer","call":"w3","queue":"12345"}\n')
     check(wait_for(lambda: {a["rule"] for a in json.loads(d.get("/api/alerts"))["firing"]} ==
                    {"waiting_any", "wait_long"}), "wait_long fires after its hold time")

@@ -1,21 +1,32 @@
 """A feed whose events arrive displaced by up to 8 s (within the 10 s reorder grace) gives,
 in every window of rexiand, exactly the figures of the same feed in time order."""
 import json
+import os
 import random
+import tempfile
 
-from harness import Rexiand, check, finish, make_feed, wait_for
+from harness import Rexiand, check, finish, make_feed, replay, wait_for
 
 feed = make_feed(seed=21, calls=500, dirt=False)
 lines = feed.splitlines()
 rnd = random.Random(4)
 displaced = sorted(lines, key=lambda l: json.loads(l)["ts"] + rnd.uniform(0, 8))
 check(displaced != lines, "the displaced feed differs")
+path = tempfile.mktemp(suffix=".ndjson")
+with open(path, "wb") as f:
+    f.write(feed)
+want = replay(path)["global"]   # when to read: once the idle feed has settled
+os.unlink(path)
 
 def windows_after(data):
     d = Rexiand("none", ["--clock", "event"]).start()
     try:
         d.send(b"\n".join(data) + b"\n", chunk=4096)
-        wait_for(lambda: d.live()["ingest"]["lines"] == len(data), timeout=20)
+        check(wait_for(lambda: d.live()["ingest"]["lines"] == len(data), timeout=120), "every line read")
+        # idle: the event clock settles (abandons decided after 1 s of silence)
+        check(wait_for(lambda: all(d.live()["windows"]["all"]["global"][k] == want[k]
+                                   for k in ("offered", "answered", "abandoned", "completed")),
+                       timeout=60), "the idle feed settles")
         live = d.live()
         return live["windows"], live["ingest"]
     finally:

@@ -53,7 +53,7 @@ def rfc3339(s):
     s = s.replace("Z", "+00:00")
     if "." in s:
         head, frac = s.split(".", 1)
-        digits = "".join(c for c in frac if c.isdigit())
+        digits = frac[:len(frac) - len(frac.lstrip("0123456789"))]   # not the zone's
         zone = frac[len(digits):]
         s = "%s.%s%s" % (head, digits[:6], zone)
     return datetime.fromisoformat(s).timestamp()

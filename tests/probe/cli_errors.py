@@ -21,6 +21,9 @@ def main():
         short_key = os.path.join(tmp, "short.key")
         with open(short_key, "w") as f:
             f.write("tooshort\n")
+        empty = os.path.join(tmp, "empty.token")
+        with open(empty, "w") as f:
+            f.write("\n")
         taken = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         taken.bind(("127.0.0.1", 0))
         port = taken.getsockname()[1]
@@ -41,6 +44,18 @@ def main():
             (["-r", pcap, "--all-calls", "--filter", "port nonsense"], "bad filter"),
             (["-r", pcap, "--all-calls", "--max-calls", "0"], "--max-calls"),
             (["-r", pcap, "--all-calls", "--user", "no-such-user-rx"], "no such user"),
+            (["-r", pcap, "--all-calls", "--send-token-file", short_key], "need --send"),
+            (["-r", pcap, "--all-calls", "--send", "tcp://127.0.0.1:9", "--send-token-file",
+              os.path.join(tmp, "none.token")], "none.token"),
+            (["-r", pcap, "--all-calls", "--send", "tcp://127.0.0.1:9", "--send-token-file", empty],
+             "the token must be one line"),
+            (["-r", pcap, "--all-calls", "--send", "tcp://127.0.0.1:9", "--send-ca", short_key],
+             "--send-ca needs a tls:// URL"),
+            (["-r", pcap, "--all-calls", "--send", "tls://127.0.0.1:9", "--send-ca",
+              os.path.join(tmp, "none.pem")], "none.pem: No such file"),
+            (["-r", pcap, "--all-calls", "--send", "tls://127.0.0.1:9", "--send-ca", short_key],
+             "cannot load CA certificates"),
+            (["-r", pcap, "--all-calls", "--send", "tcp://127.0.0.1:9", "--send-resend-s", "301"], "at most 300"),
         ]
         bad = 0
         for args, want in cases:

@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 """--send: events reach a collector over TCP, survive a collector restart, and the backlog is bounded.
 
-A stand-in collector (a TCP listener in this script) takes the probe's lines. Captures are replayed
-into the probe as HEP3 by sngrep. 1) With the collector up, it receives exactly the events
-`rexian-probe -r` gives for the file. 2) The collector goes away, a second capture is replayed, the
-collector comes back on the same port: it receives that capture's events too, nothing twice, nothing
-cut. 3) With a 4 KiB backlog and no collector, more events than fit are produced: when the collector
+A stand-in collector (a TCP listener in this script, with no dedup memory) takes the probe's lines.
+Captures are replayed into the probe as HEP3 by sngrep. 1) With the collector up, it receives exactly
+the events `rexian-probe -r` gives for the file. 2) With re-send off (--send-resend-s 0) the collector
+goes away, a second capture is replayed, the collector comes back on the same port: it receives that
+capture's events too, nothing twice, nothing cut. 2b) The same with a 60 s re-send window: the lines
+handed over before the outage come again, whole, exactly once more, as many as the probe reports
+(send_resent), and before the lines buffered during the outage. 3) With a 4 KiB backlog and no collector, more events than fit are produced: when the collector
 comes, every line it gets is whole and expected, and lines received + lines the probe reports dropped
 (send_dropped) = lines produced.
 
@@ -62,6 +64,12 @@ class Collector:
                 self.lines += [l.decode() for l in done]
 
     def stop(self):
+        # shutdown wakes the thread blocked in accept(); a bare close would leave the listening
+        # socket alive until that accept() returned, taking the probe's next connection
+        try:
+            self.srv.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
         self.srv.close()
         for c in self.conns:
             try:
@@ -140,7 +148,7 @@ def main():
         hep, cport = free_port(socket.SOCK_DGRAM), free_port(socket.SOCK_STREAM)
         col = Collector(cport)
         col.start()
-        p, err = start_probe(probe, tmp, hep, cport, [])
+        p, err = start_probe(probe, tmp, hep, cport, ["--send-resend-s", "0"])
         replay(a, hep)
         got = col.wait(len(want_a), 10)
         ok &= check("collector up: all events of %s" % os.path.basename(a), sorted(got) == sorted(want_a), got)
@@ -158,6 +166,29 @@ def main():
                     sorted(got) == sorted(want_a + want_b), got)
         log = stop_probe(p, err)
         ok &= check("outage logged once", log.count("buffering and reconnecting") == 1, log)
+        col.stop()
+
+        # 2b) re-send: what went before the outage goes again after it
+        col = Collector(free_port(socket.SOCK_STREAM))
+        col.start()
+        p, err = start_probe(probe, tmp, hep, col.port, ["--send-resend-s", "60"])
+        replay(a, hep)
+        first = col.wait(len(want_a), 10)
+        col.stop()
+        deadline = time.time() + 10
+        while "connection lost" not in open(err).read() and time.time() < deadline:
+            time.sleep(0.05)
+        replay(b, hep)
+        time.sleep(1.0)
+        col.start()
+        got = col.wait(2 * len(want_a) + len(want_b), 15)[len(first):]
+        log = stop_probe(p, err)
+        m = re.search(r"summary .* send_resent=(\d+)", log)
+        resent = int(m.group(1)) if m else -1
+        ok &= check("re-send: %d lines before the outage, %d re-sent, then the buffered ones" % (len(first), resent),
+                    sorted(first) == sorted(want_a) and resent == len(want_a) and
+                    sorted(got[:resent]) == sorted(want_a) and sorted(got[resent:]) == sorted(want_b),
+                    "%s\n%s" % (got, log[-1500:]))
         col.stop()
 
         # 3) bounded backlog

@@ -4,9 +4,6 @@
  */
 #include "output/ndjson.h"
 
-#include <errno.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -117,41 +114,16 @@ rx_out_init(struct rx_out *o, rx_out_write_fn write, void *arg)
 int
 rx_out_load_key(struct rx_out *o, const char *path, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "rb");
-	size_t n;
-
-	if (f == NULL) {
-		snprintf(err, errlen, "--caller-key %s: %s", path, strerror(errno));
-		return -1;
-	}
-	n = fread(o->key, 1, sizeof(o->key), f);
-	fclose(f);
-	/* A key written with echo ends in a newline; it is not part of the secret. */
-	while (n > 0 && (o->key[n - 1] == '\n' || o->key[n - 1] == '\r'))
-		n--;
-	if (n < 16) {
-		snprintf(err, errlen, "--caller-key %s: key shorter than 16 bytes", path);
-		return -1;
-	}
-	o->key_len = n;
-	return 0;
+	return rx_pseudonym_key_load(&o->key, "--caller-key", path, err, errlen);
 }
 
 static void
 rx_out_caller(const struct rx_out *o, struct rx_buf *b, struct rx_sip_str caller)
 {
-	unsigned char mac[EVP_MAX_MD_SIZE];
-	unsigned int maclen = 0;
-	char hex[33];
+	char hex[RX_PSEUDONYM_HEX];
 
-	if (o->key_len == 0 || caller.n == 0)
-		return;
-	if (HMAC(EVP_sha256(), o->key, (int)o->key_len, (const unsigned char *)caller.p, caller.n, mac,
-	    &maclen) == NULL || maclen < 16)
-		return;
-	for (int i = 0; i < 16; i++)
-		snprintf(hex + 2 * i, 3, "%02x", mac[i]);
-	rx_buf_field(b, "caller", hex);
+	if (rx_pseudonym(&o->key, caller.p, caller.n, hex) == 0)
+		rx_buf_field(b, "caller", hex);
 }
 
 /* Epoch seconds with exactly three decimals, from integer microseconds: no floating point, so

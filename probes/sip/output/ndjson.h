@@ -1,8 +1,8 @@
 /*
  * Output stage (capture -> packet -> sip -> dialog -> output): turns a call event into one line of the
  * NDJSON feed rexiand ingests (issue 2, section 2) and hands it to a sink: stdout, or the TCP sender.
- * The caller's number never leaves in clear: it is dropped, or with a key replaced by
- * HMAC-SHA256(key, number) (OpenSSL libcrypto), first 128 bits in hex, so repeat callers can be counted.
+ * The caller's number never leaves in clear: it is dropped, or with a key replaced by its pseudonym
+ * (rexian/pseudonym.h: HMAC-SHA256, first 128 bits in hex), so repeat callers can be counted.
  */
 #ifndef RX_PROBE_NDJSON_H
 #define RX_PROBE_NDJSON_H
@@ -11,14 +11,14 @@
 #include <stdint.h>
 
 #include "dialog/dialog.h"
+#include "rexian/pseudonym.h"
 
 typedef void (*rx_out_write_fn)(const char *line, size_t n, void *arg);
 
 struct rx_out {
 	rx_out_write_fn write;
 	void *arg;
-	unsigned char key[256];         /* HMAC key for the caller number */
-	size_t key_len;                 /* 0: caller dropped */
+	struct rx_pseudonym_key key;    /* for the caller number; len 0: caller dropped */
 	uint64_t lines;
 };
 

@@ -1,8 +1,8 @@
 /*
- * Privilege drop (see privdrop.h). Order matters: groups first, while we may still change them, then
- * the uid; finally check that root cannot be regained.
+ * privdrop.c: see privdrop.h. Order matters: groups first, while we may still change
+ * them, then the uid; finally check that root cannot be regained.
  */
-#include "privdrop.h"
+#include "rexian/privdrop.h"
 
 #include <errno.h>
 #include <grp.h>
@@ -11,8 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-int
-rx_probe_drop_privileges(const char *user, char *err, size_t errlen)
+int rx_drop_privileges(const char *user, char *err, size_t errlen)
 {
 	struct passwd *pw = getpwnam(user);
 
