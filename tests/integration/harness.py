@@ -13,6 +13,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 
@@ -121,6 +122,24 @@ class Redis:
             out.append(k.encode())
             flat(self.cmd(read[kind][0], k, *read[kind][1:]))
         return b"\n".join(out)
+
+
+class Subscriber(threading.Thread):
+    """A Redis Pub/Sub command (SUBSCRIBE ch, PSUBSCRIBE *) on its own connection; keeps
+    every raw byte received while the test runs, in .data."""
+
+    def __init__(self, port, *command):
+        super().__init__(daemon=True)
+        self.sock = socket.create_connection(("127.0.0.1", port))
+        self.sock.sendall(_resp(command))
+        self.data = b""
+
+    def run(self):
+        try:
+            while chunk := self.sock.recv(65536):
+                self.data += chunk
+        except OSError:
+            pass
 
 
 def _resp(args):

@@ -17,7 +17,7 @@ import tempfile
 import threading
 import time
 
-from harness import (Redis, Rexiand, check, finish, json_metrics_for_redis, make_feed,
+from harness import (Redis, Rexiand, Subscriber, check, finish, json_metrics_for_redis, make_feed,
                      redis_hash_as_metrics, replay, same_figures, wait_for)
 
 DAY_FILE = "rexian-20260302.ndjson"   # make_feed's day (2026-03-02, Asia/Shanghai)
@@ -35,23 +35,6 @@ class Webhook(http.server.BaseHTTPRequestHandler):
 
     def log_message(self, *args):
         pass
-
-
-class Subscriber(threading.Thread):
-    """SUBSCRIBE <prefix>:alerts on its own connection; keeps the raw bytes received."""
-
-    def __init__(self, port, channel):
-        super().__init__(daemon=True)
-        self.sock = socket.create_connection(("127.0.0.1", port))
-        self.sock.sendall(b"*2\r\n$9\r\nSUBSCRIBE\r\n$%d\r\n%s\r\n" % (len(channel), channel))
-        self.data = b""
-
-    def run(self):
-        try:
-            while chunk := self.sock.recv(65536):
-                self.data += chunk
-        except OSError:
-            pass
 
 
 def metric(d, name):
@@ -89,7 +72,7 @@ d = Rexiand(f"redis://127.0.0.1:{redis.port}",
              "--alert-webhook", f"http://127.0.0.1:{hook.server_address[1]}/api/v2/alerts"])
 try:
     d.start()
-    sub = Subscriber(redis.port, b"rexian:alerts")
+    sub = Subscriber(redis.port, "SUBSCRIBE", "rexian:alerts")
     sub.start()
     check(metric(d, "rexian_journal_failing") == 0, "journal healthy at start")
     os.symlink("/dev/full", os.path.join(journal, DAY_FILE))

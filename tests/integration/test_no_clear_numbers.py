@@ -32,7 +32,7 @@ import tempfile
 import threading
 import time
 
-from harness import REXIAN, Redis, Rexiand, check, finish, wait_for
+from harness import REXIAN, Redis, Rexiand, Subscriber, check, finish, wait_for
 
 T0 = 1772409600   # 2026-03-02 08:00 +08:00
 
@@ -90,23 +90,6 @@ def feed_lines():
             IN_BAD_LINES[3].encode(), t + 13, b"q" * 70000),
     ]
     return b"\n".join(lines[:5] + bad[:2] + lines[5:] + bad[2:]) + b"\n"
-
-
-class Monitor(threading.Thread):
-    """PSUBSCRIBE * on its own connection: every message published while the test runs."""
-
-    def __init__(self, port):
-        super().__init__(daemon=True)
-        self.sock = socket.create_connection(("127.0.0.1", port))
-        self.sock.sendall(b"*2\r\n$10\r\nPSUBSCRIBE\r\n$1\r\n*\r\n")
-        self.data = b""
-
-    def run(self):
-        try:
-            while chunk := self.sock.recv(65536):
-                self.data += chunk
-        except OSError:
-            pass
 
 
 def redis_dump(redis):
@@ -175,7 +158,7 @@ def pseudonym(sent):
 
 
 redis = Redis().start()
-monitor = Monitor(redis.port)
+monitor = Subscriber(redis.port, "PSUBSCRIBE", "*")
 monitor.start()
 d = Rexiand(f"redis://127.0.0.1:{redis.port}",
             ["--clock", "event", "--journal", journal, "--log-level", "debug",
