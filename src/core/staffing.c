@@ -8,6 +8,8 @@
  */
 #include "rexian/staffing.h"
 
+#include "rexian/array.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -186,13 +188,11 @@ staffing_days_add(struct rx_staffing_days *d, int32_t day)
 	struct rx_staffing_minute *m;
 
 	if (d->n == d->cap) {
-		size_t cap = d->cap ? d->cap * 2 : 8;
-		struct staffing_day_slot *p = realloc(d->v, cap * sizeof *p);
+		struct staffing_day_slot *p = rx_array_grow(d->v, sizeof *p, &d->cap, 8);
 
 		if (p == NULL)
 			return NULL;
 		d->v = p;
-		d->cap = cap;
 	}
 	if ((m = malloc(RX_STAFFING_DAY_MINUTES * sizeof *m)) == NULL)
 		return NULL;
@@ -307,13 +307,11 @@ static int
 staffing_change_add(struct rx_staffing_seatlog *log, int64_t ts_ms, int delta)
 {
 	if (log->nchanges == log->cap) {
-		size_t cap = log->cap ? log->cap * 2 : 256;
-		struct staffing_change *p = realloc(log->changes, cap * sizeof *p);
+		struct staffing_change *p = rx_array_grow(log->changes, sizeof *p, &log->cap, 256);
 
 		if (p == NULL)
 			return -1;
 		log->changes = p;
-		log->cap = cap;
 	}
 	if (log->nchanges > 0 && ts_ms < log->changes[log->nchanges - 1].ts_ms)
 		log->sorted = false;

@@ -15,6 +15,8 @@
  */
 #include "rexian/window.h"
 
+#include "rexian/array.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -51,7 +53,8 @@ struct rx_windows {
 	uint32_t ring_cap, ring_head, ring_len;
 	uint32_t quarter_at;              /* ring offset of the oldest fact in 15m */
 	struct restored *rest;            /* rolling: restored minutes, time order */
-	uint32_t nrest, rest_cap;
+	uint32_t nrest;
+	size_t rest_cap;
 	uint32_t rest_head, rest_quarter; /* oldest in 1h, oldest in 15m */
 	struct bucket *buckets;
 	uint32_t nbuckets, buckets_cap;
@@ -310,13 +313,11 @@ static void ring_roll(struct rx_windows *w)
 
 static int restored_grow(struct rx_windows *w)
 {
-	uint32_t cap = w->rest_cap ? w->rest_cap * 2 : 64;
-	struct restored *p = realloc(w->rest, cap * sizeof *p);
+	struct restored *p = rx_array_grow(w->rest, sizeof *p, &w->rest_cap, 64);
 
 	if (p == NULL)
 		return -1;
 	w->rest = p;
-	w->rest_cap = cap;
 	return 0;
 }
 

@@ -24,6 +24,7 @@
 
 #include <hiredis/hiredis.h>
 
+#include "rexian/array.h"
 #include "rexian/log.h"
 
 #define RESTORE_TIMEOUT_MS 1500   /* connect, and each command */
@@ -144,12 +145,10 @@ static int add_item(struct restore *r, const char *key, size_t len, size_t scope
 	struct item *it;
 
 	if (r->nitems == r->items_cap) {
-		size_t cap = r->items_cap ? r->items_cap * 2 : 1024;
-		struct item *p = realloc(r->items, cap * sizeof *p);
+		struct item *p = rx_array_grow(r->items, sizeof *p, &r->items_cap, 1024);
 		if (p == NULL)
 			return -1;
 		r->items = p;
-		r->items_cap = cap;
 	}
 	it = &r->items[r->nitems];
 	if ((it->key = strndup(key, len)) == NULL)

@@ -5,6 +5,7 @@
 
 #include <math.h>
 
+#include "rexian/array.h"
 #include "rexian/erlang.h"
 #include "rexian/population.h"
 #include "rexian/redis_sink.h"
@@ -201,12 +202,10 @@ static void history_cb(bool day, int64_t code, uint32_t scope, const struct rx_s
 	if (day || scope != RX_SCOPE_GLOBAL_INDEX || code < h->from_code)
 		return;
 	if (h->n == h->cap) {
-		size_t cap = h->cap ? h->cap * 2 : 64;
-		void *p = realloc(h->rows, cap * sizeof *h->rows);
+		void *p = rx_array_grow(h->rows, sizeof *h->rows, &h->cap, 64);
 		if (p == NULL)
 			return;
 		h->rows = p;
-		h->cap = cap;
 	}
 	h->rows[h->n].code = code;
 	h->rows[h->n++].c = st->c;
