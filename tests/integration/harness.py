@@ -152,6 +152,8 @@ def _resp(args):
 
 def _read(f):
     line = f.readline()
+    if not line:
+        raise ConnectionError("redis closed the connection")
     kind, rest = line[:1], line[1:-2]
     if kind == b"+":
         return rest.decode()
