@@ -19,18 +19,11 @@
 
 #include "rexian/calltrack.h"
 
-#define expect_i64(actual, expected)                                                   \
-	do {                                                                           \
-		int64_t a_ = (int64_t)(actual), e_ = (int64_t)(expected);              \
-		cr_expect(a_ == e_, "%s = %" PRId64 ", expected %" PRId64, #actual, a_, e_); \
-	} while (0)
+#include "unit.h"
 
 TestSuite(calltrack, .timeout = 60);
 
 #define T0 1772409630000LL      /* 2026-03-02 08:00:30 Asia/Shanghai */
-#define S 1000LL                /* one second in ms */
-#define MIN (60 * S)
-#define HOUR (60 * MIN)
 
 /* name ids as the engine would intern them */
 enum { Q_12345 = 1, Q_OTHER = 2, SEAT_A = 3, SEAT_B = 4, OUT_ONLINE = 5, OUT_TICKET = 6 };

@@ -18,17 +18,8 @@
 #include "rexian/engine.h"
 #include "rexian/feed.h"
 
-#define expect_i64(actual, expected)                                                   \
-	do {                                                                           \
-		int64_t a_ = (int64_t)(actual), e_ = (int64_t)(expected);              \
-		cr_expect(a_ == e_, "%s = %" PRId64 ", expected %" PRId64, #actual, a_, e_); \
-	} while (0)
+#include "unit.h"
 
-#define S 1000LL
-#define MIN (60 * S)
-#define HOUR (60 * MIN)
-/* 2026-03-02 00:00 Asia/Shanghai */
-#define MIDNIGHT 1772380800000LL
 #define LOCAL(h, m, s) (MIDNIGHT + (h) * HOUR + (m) * MIN + (s) * S)
 
 static void setup(void)

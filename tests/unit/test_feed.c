@@ -16,11 +16,7 @@
 
 #include "rexian/feed.h"
 
-#define expect_i64(actual, expected)                                                   \
-	do {                                                                           \
-		int64_t a_ = (int64_t)(actual), e_ = (int64_t)(expected);              \
-		cr_expect(a_ == e_, "%s = %" PRId64 ", expected %" PRId64, #actual, a_, e_); \
-	} while (0)
+#include "unit.h"
 
 #define assert_i64(actual, expected)                                                   \
 	do {                                                                           \

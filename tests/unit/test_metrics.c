@@ -12,15 +12,9 @@
 
 #include "rexian/metrics.h"
 
-#define expect_i64(actual, expected)                                                   \
-	do {                                                                           \
-		int64_t a_ = (int64_t)(actual), e_ = (int64_t)(expected);              \
-		cr_expect(a_ == e_, "%s = %" PRId64 ", expected %" PRId64, #actual, a_, e_); \
-	} while (0)
+#include "unit.h"
 
 TestSuite(metrics, .timeout = 60);
-
-#define S 1000LL
 
 static const struct rx_thresholds th = { 30 * S, 600 * S };
 

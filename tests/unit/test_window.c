@@ -13,18 +13,8 @@
 
 #include "rexian/window.h"
 
-#define expect_i64(actual, expected)                                                   \
-	do {                                                                           \
-		int64_t a_ = (int64_t)(actual), e_ = (int64_t)(expected);              \
-		cr_expect(a_ == e_, "%s = %" PRId64 ", expected %" PRId64, #actual, a_, e_); \
-	} while (0)
+#include "unit.h"
 
-#define S 1000LL
-#define MIN (60 * S)
-#define HOUR (60 * MIN)
-
-/* 2026-03-02 00:00 Asia/Shanghai = 2026-03-01 16:00 UTC */
-#define MIDNIGHT 1772380800000LL
 #define LOCAL(h, m) (MIDNIGHT + (h) * HOUR + (m) * MIN)
 
 enum { Q_12345 = 1, Q_YIQILAI = 2, SEAT_A = 3, PLATFORM_HZ = 4, OUT_TICKET = 5 };
