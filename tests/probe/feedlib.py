@@ -8,7 +8,7 @@ import signal
 import socket
 import struct
 import subprocess
-import time
+import sys
 import urllib.request
 
 FAILED = []
@@ -26,22 +26,9 @@ def finish():
     return 1 if FAILED else 0
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for(pred, seconds, step=0.05):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        try:
-            if pred():
-                return True
-        except OSError:
-            pass
-        time.sleep(step)
-    return False
+# The integration harness's port picker and polling wait.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
+from harness import free_port, wait_for  # noqa: E402
 
 
 class Rexiand:
