@@ -128,6 +128,19 @@ def stop_probe(p, err):
     return open(err).read()
 
 
+def outage(col, err, path, hep_port):
+    """Stops the collector, and once the probe has noticed, feeds it path; then restarts the collector.
+    The feed has no acknowledgements: lines written before the probe sees the close are lost by
+    design (docs/probe.md), so the outage starts when the probe has noticed it."""
+    col.stop()
+    deadline = time.time() + 10
+    while "connection lost" not in open(err).read() and time.time() < deadline:
+        time.sleep(0.05)
+    replay(path, hep_port)
+    time.sleep(1.0)
+    col.start()
+
+
 def check(label, cond, detail=""):
     print("%s %s%s" % ("ok  " if cond else "FAIL", label, "" if cond else ": " + str(detail)[:3000]))
     return cond
@@ -152,15 +165,7 @@ def main():
         replay(a, hep)
         got = col.wait(len(want_a), 10)
         ok &= check("collector up: all events of %s" % os.path.basename(a), sorted(got) == sorted(want_a), got)
-        col.stop()
-        # The feed has no acknowledgements: lines written before the probe sees the close are lost
-        # by design (docs/probe.md), so the outage starts when the probe has noticed it.
-        deadline = time.time() + 10
-        while "connection lost" not in open(err).read() and time.time() < deadline:
-            time.sleep(0.05)
-        replay(b, hep)
-        time.sleep(1.0)
-        col.start()
+        outage(col, err, b, hep)
         got = col.wait(len(want_a) + len(want_b), 15)
         ok &= check("collector restarted: events buffered meanwhile arrive once, whole",
                     sorted(got) == sorted(want_a + want_b), got)
@@ -174,13 +179,7 @@ def main():
         p, err = start_probe(probe, tmp, hep, col.port, ["--send-resend-s", "60"])
         replay(a, hep)
         first = col.wait(len(want_a), 10)
-        col.stop()
-        deadline = time.time() + 10
-        while "connection lost" not in open(err).read() and time.time() < deadline:
-            time.sleep(0.05)
-        replay(b, hep)
-        time.sleep(1.0)
-        col.start()
+        outage(col, err, b, hep)
         got = col.wait(2 * len(want_a) + len(want_b), 15)[len(first):]
         log = stop_probe(p, err)
         m = re.search(r"summary .* send_resent=(\d+)", log)
