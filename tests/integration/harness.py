@@ -278,15 +278,24 @@ def make_feed(seed=7, calls=400, start=1772409600, dirt=True):
     return ("\n".join(lines) + "\n").encode()
 
 
-def same_figures(a, b, where):
-    """Compares two scope objects of metric name -> value; reals to 1e-9."""
+def figure_diffs(a, b, where):
+    """The differences between two scope objects of metric name -> value; reals to 1e-9."""
+    out = []
     for k in set(a) | set(b):
         x, y = a.get(k), b.get(k)
         if isinstance(x, float) or isinstance(y, float):
             ok = x is not None and y is not None and abs(float(x) - float(y)) <= 1e-9 * max(1, abs(float(y)))
         else:
             ok = x == y
-        check(ok, f"{where}.{k}: {x!r} != {y!r}")
+        if not ok:
+            out.append(f"{where}.{k}: {x!r} != {y!r}")
+    return out
+
+
+def same_figures(a, b, where):
+    """Records a failure for each difference between two scope objects (figure_diffs)."""
+    for d in figure_diffs(a, b, where):
+        check(False, d)
 
 
 def redis_hash_as_metrics(h):

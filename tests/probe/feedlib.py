@@ -26,9 +26,9 @@ def finish():
     return 1 if FAILED else 0
 
 
-# The integration harness's port picker and polling wait.
+# The integration harness's port picker, polling wait and figure comparison.
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
-from harness import free_port, wait_for  # noqa: E402
+from harness import figure_diffs as _diff, free_port, wait_for  # noqa: E402
 
 
 class Rexiand:
@@ -109,19 +109,6 @@ def diff_figures(live_all, want):
         for name in set(want[kind]) | set(live_all[kind]):
             diffs += _diff(live_all[kind].get(name, {}), want[kind].get(name, {}), "%s.%s" % (kind, name))
     return diffs
-
-
-def _diff(a, b, where):
-    out = []
-    for k in set(a) | set(b):
-        x, y = a.get(k), b.get(k)
-        if isinstance(x, float) or isinstance(y, float):
-            same = x is not None and y is not None and abs(float(x) - float(y)) <= 1e-9 * max(1, abs(float(y)))
-        else:
-            same = x == y
-        if not same:
-            out.append("%s.%s: %r != %r" % (where, k, x, y))
-    return out
 
 
 # ---- a synthetic capture: SIP over UDP/IPv4/Ethernet, one hop, calls of every outcome ----
