@@ -1,9 +1,11 @@
 """The replay command's exit codes and error reports, and rexiand under bad input: an
-over-long line, invalid UTF-8, a silent connection, a Unix socket feed, a refused start."""
+over-long line, invalid UTF-8, a silent connection, half a line then nothing, a line sent one
+byte a second, a Unix socket feed, a refused start."""
 import os
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 
 from harness import REXIAN, REXIAND, Redis, Rexiand, check, finish, free_port, wait_for
@@ -36,6 +38,17 @@ d = Rexiand(f"redis://127.0.0.1:{redis.port}", ["--clock", "event", "--listen", 
 d.args = [a for a in d.args]  # keep both listeners: tcp from the harness, unix added
 d.start()
 try:
+    # one byte a second, a whole line: its call counts once the line is complete, and the
+    # other feeds are not held up meanwhile
+    dribbled = b'{"ts":1772409600,"event":"offer","call":"k4"}\n'
+    dribbler = socket.create_connection(("127.0.0.1", d.feed_port))
+
+    def dribble():
+        for byte in dribbled:
+            dribbler.sendall(bytes([byte]))
+            time.sleep(1)
+    dribbling = threading.Thread(target=dribble, daemon=True)
+    dribbling.start()
     silent = socket.create_connection(("127.0.0.1", d.feed_port))     # says nothing, stays open
     slow = socket.create_connection(("127.0.0.1", d.feed_port))
     slow.sendall(b'{"ts":1772409600,"event":"of')                     # half a line, then nothing
@@ -53,8 +66,15 @@ try:
     check(live["ingest"]["errors"] == 1, f"the long line is one error: {live['ingest']}")
     slow.sendall(b'fer","call":"k3","queue":"12345"}\n')
     check(wait_for(lambda: d.live()["live"]["waiting"] == 1), "the slow line completes later")
+    check(dribbling.is_alive() and d.live()["live"]["waiting"] == 1,
+          "the one-byte-a-second line is not counted before its end")
+    dribbling.join()
+    check(wait_for(lambda: d.live()["live"]["waiting"] == 2),
+          f"the one-byte-a-second line counts when complete ({len(dribbled)} s)")
+    check(d.live()["ingest"]["errors"] == 1, "no error from the slow lines")
     silent.close()
     slow.close()
+    dribbler.close()
 finally:
     code = d.stop()
     check(code == 0, f"exit status {code}")
