@@ -21,6 +21,7 @@ struct rx_prom_health {
 	bool redis_enabled;
 	bool redis_up;
 	uint64_t redis_reconnects, redis_errors, redis_flushes, redis_flushes_skipped;
+	uint32_t redis_buckets_behind;
 	double redis_flush_s;
 	uint64_t webhook_failures;
 	bool journal_enabled, journal_failing;

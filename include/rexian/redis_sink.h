@@ -37,6 +37,7 @@ struct rx_redis_sink_stats {
 	uint64_t commands;
 	uint64_t errors;          /* error replies */
 	uint32_t pending;         /* replies awaited */
+	uint32_t buckets_behind;  /* minute and day hashes left for the next flushes to write */
 	double last_flush_ms;     /* from first command to last reply */
 };
 

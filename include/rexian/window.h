@@ -62,9 +62,12 @@ const struct rx_stats *rx_windows_get(const struct rx_windows *w, enum rx_window
 const char *rx_window_name(enum rx_window_id win);
 int64_t rx_windows_start(const struct rx_windows *w, enum rx_window_id win);
 
-/* Buckets changed since the last call (or all with rx_windows_touch_buckets), each once;
- * then they count as clean. Minute buckets older than 48 h are dropped. */
-void rx_windows_dirty_buckets(struct rx_windows *w, rx_bucket_cb cb, void *arg);
+/* Buckets changed since they were last handed out (or all, after rx_windows_touch_buckets),
+ * newest first, at most max of them; those handed out count as clean, the rest stay dirty
+ * for the next call. Returns how many are still dirty. Minute buckets older than 48 h are
+ * dropped once clean. */
+uint32_t rx_windows_dirty_buckets(struct rx_windows *w, rx_bucket_cb cb, void *arg,
+    uint32_t max);
 void rx_windows_touch_buckets(struct rx_windows *w);
 /* One bucket, or NULL if nothing was counted there (or it was dropped). */
 const struct rx_stats *rx_windows_bucket(const struct rx_windows *w, bool day, int64_t code,

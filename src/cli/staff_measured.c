@@ -116,7 +116,7 @@ staff_harvest(struct staff_file *f)
 {
 	if (f->scope == UINT32_MAX)
 		f->scope = staff_scope_find(f);
-	rx_windows_dirty_buckets(f->engine->windows, staff_bucket_cb, f);
+	rx_windows_dirty_buckets(f->engine->windows, staff_bucket_cb, f, UINT32_MAX);
 }
 
 static void

@@ -517,15 +517,26 @@ static void buckets_prune(struct rx_windows *w)
 	}
 }
 
-void rx_windows_dirty_buckets(struct rx_windows *w, rx_bucket_cb cb, void *arg)
+/* Newest first (buckets are appended as their minutes come): when a full rewrite is spread
+ * over several flushes, the current minute still goes out at every one. */
+uint32_t rx_windows_dirty_buckets(struct rx_windows *w, rx_bucket_cb cb, void *arg,
+    uint32_t max)
 {
-	for (uint32_t i = 0; i < w->nbuckets; i++) {
+	uint32_t left = 0;
+
+	for (uint32_t i = w->nbuckets; i-- > 0;) {
 		struct bucket *b = &w->buckets[i];
 		if (!b->dirty)
 			continue;
+		if (max == 0) {
+			left++;
+			continue;
+		}
+		max--;
 		b->dirty = false;
 		cb(b->day, b->code, b->scope, &b->st, arg);
 	}
+	return left;
 }
 
 const struct rx_stats *rx_windows_bucket(const struct rx_windows *w, bool day, int64_t code,

@@ -236,6 +236,7 @@ static int api_metrics(struct rx_jsonw *w, void *arg)
 		h.redis_errors = rs->errors;
 		h.redis_flushes = rs->flushes;
 		h.redis_flushes_skipped = rs->flushes_skipped;
+		h.redis_buckets_behind = rs->buckets_behind;
 		h.redis_flush_s = rs->last_flush_ms / 1000;
 	}
 	h.webhook_failures = rx_alert_sink_webhook_failures(d->alerts);

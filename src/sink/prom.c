@@ -194,6 +194,7 @@ static void write_health(struct rx_jsonw *o, struct rx_engine *e, const struct r
 		one(o, "rexian_redis_errors_total", "counter", "Redis error replies.", (double)h->redis_errors);
 		one(o, "rexian_redis_flushes_total", "counter", "Flushes written to Redis.", (double)h->redis_flushes);
 		one(o, "rexian_redis_flushes_skipped_total", "counter", "Flushes skipped: Redis down or still busy.", (double)h->redis_flushes_skipped);
+		one(o, "rexian_redis_buckets_behind", "gauge", "Minute and day hashes still to be written after a reconnect.", (double)h->redis_buckets_behind);
 		one(o, "rexian_redis_flush_seconds", "gauge", "Duration of the last flush, first command to last reply.", h->redis_flush_s);
 	}
 	if (h->journal_enabled) {

@@ -25,7 +25,21 @@
 #define BACKOFF_MIN_MS 250
 #define BACKOFF_MAX_MS 8000
 #define MINUTE_TTL "172800"
+/* A reconnect to an empty Redis rewrites every bucket kept (48 h of minutes, every scope):
+ * hundreds of thousands of hashes. Spread over flushes, each pipeline stays small, memory
+ * does not jump, and the live figures keep their pace; the newest minutes go first. */
+#define BUCKETS_PER_FLUSH 20000
 #define CMD_ARGS 96
+
+/* Seats logged in, sampled at each flush, per minute: kept here for the minute hashes' TTL
+ * so that a Redis that lost them gets them back with the rest of the state. */
+#define SEAT_MINUTES 2880
+struct seat_sample {
+	int64_t epoch_minute;         /* ms / 60000; 0: unused */
+	int64_t code;                 /* its local minute, YYYYMMDDHHMM */
+	uint32_t max;                 /* most seats logged in seen in that minute */
+	uint64_t sum, samples;
+};
 
 struct rx_redis_sink {
 	struct event_base *base;
@@ -40,14 +54,16 @@ struct rx_redis_sink {
 	int db;
 	char prefix[128];
 	bool need_full;           /* write everything: first connect or after an outage */
+	bool rewriting;           /* that full write is still spread over flushes */
+	uint64_t rewrite_hashes;  /* minute and day hashes it wrote so far */
+	uint32_t rewrite_flushes;
 	bool down_logged;
 	int64_t down_since;
 	int64_t flush_started;
 	struct rx_ratelimit error_rl;
 	struct rx_redis_sink_stats stats;
-	int64_t seat_minute;          /* local minute of the seat samples below */
-	uint32_t seat_max;            /* most seats logged in seen in that minute */
-	uint64_t seat_sum, seat_samples;
+	bool seats_rewrite;           /* the next flush writes every kept seat sample */
+	struct seat_sample seats[SEAT_MINUTES];
 };
 
 /* One command's arguments, copied into its own storage. */
@@ -469,6 +485,7 @@ struct bucket_ctx {
 	struct rx_redis_sink *s;
 	const struct rx_engine *e;
 	struct cmd *set, *del;
+	uint32_t written;
 };
 
 static void bucket_cb(bool day, int64_t code, uint32_t scope, const struct rx_stats *st, void *arg)
@@ -482,6 +499,7 @@ static void bucket_cb(bool day, int64_t code, uint32_t scope, const struct rx_st
 	    (long long)code, name);
 	rx_metrics_raw(&st->c, m);
 	write_hash(b->s, key, m, RX_RAW_COUNT, b->e, st, b->set, b->del);
+	b->written++;
 	if (!day) {
 		cmd_reset(b->set);
 		cmd_add(b->set, "EXPIRE", 6);
@@ -511,40 +529,55 @@ static void flush_windows(struct rx_redis_sink *s, struct rx_engine *e, struct c
 	}
 }
 
-/* Seats logged in, sampled at each flush into the minute's global bucket (peak and mean),
- * so staffing from Redis knows how many seats were there. */
-static void flush_seat_minute(struct rx_redis_sink *s, struct rx_engine *e, uint32_t logged_in,
+static void write_seat_sample(struct rx_redis_sink *s, const struct seat_sample *m,
     struct cmd *c)
 {
-	int64_t minute;
 	char key[256];
 
-	if (e->now == INT64_MIN)
-		return;
-	minute = rx_tz_minute_code(&e->tz, e->now);
-	if (minute != s->seat_minute) {
-		s->seat_minute = minute;
-		s->seat_max = 0;
-		s->seat_sum = s->seat_samples = 0;
-	}
-	if (logged_in > s->seat_max)
-		s->seat_max = logged_in;
-	s->seat_sum += logged_in;
-	s->seat_samples++;
-	snprintf(key, sizeof key, "%s:min:%lld:global", s->prefix, (long long)minute);
+	snprintf(key, sizeof key, "%s:min:%lld:global", s->prefix, (long long)m->code);
 	cmd_reset(c);
 	cmd_add(c, "HSET", 4);
 	cmd_add(c, key, strlen(key));
 	cmd_addf(c, "seats_logged_in_max");
-	cmd_addf(c, "%u", s->seat_max);
+	cmd_addf(c, "%u", m->max);
 	cmd_addf(c, "seats_logged_in_avg");
-	cmd_addf(c, "%.3f", (double)s->seat_sum / (double)s->seat_samples);
+	cmd_addf(c, "%.3f", (double)m->sum / (double)m->samples);
 	send_cmd(s, c);
 	cmd_reset(c);
 	cmd_add(c, "EXPIRE", 6);
 	cmd_add(c, key, strlen(key));
 	cmd_add(c, MINUTE_TTL, strlen(MINUTE_TTL));
 	send_cmd(s, c);
+}
+
+/* Seats logged in, sampled at each flush into the minute's global bucket (peak and mean),
+ * so staffing from Redis knows how many seats were there. After a reconnect, the samples
+ * of the earlier minutes still within the TTL go again. */
+static void flush_seat_minute(struct rx_redis_sink *s, struct rx_engine *e, uint32_t logged_in,
+    struct cmd *c)
+{
+	int64_t now_min;
+	struct seat_sample *m;
+
+	if (e->now == INT64_MIN)
+		return;
+	now_min = e->now / 60000 + (e->now % 60000 < 0 ? -1 : 0);
+	m = &s->seats[(uint64_t)now_min % SEAT_MINUTES];
+	if (m->epoch_minute != now_min)
+		*m = (struct seat_sample){ now_min, rx_tz_minute_code(&e->tz, e->now), 0, 0, 0 };
+	if (logged_in > m->max)
+		m->max = logged_in;
+	m->sum += logged_in;
+	m->samples++;
+	write_seat_sample(s, m, c);
+	if (!s->seats_rewrite)
+		return;
+	s->seats_rewrite = false;
+	for (int i = 0; i < SEAT_MINUTES; i++) {
+		const struct seat_sample *o = &s->seats[i];
+		if (o != m && o->samples > 0 && o->epoch_minute > now_min - SEAT_MINUTES)
+			write_seat_sample(s, o, c);
+	}
 }
 
 static void flush_live(struct rx_redis_sink *s, struct rx_engine *e, struct cmd *c)
@@ -572,6 +605,21 @@ static void flush_live(struct rx_redis_sink *s, struct rx_engine *e, struct cmd 
 	rx_live_release(&live);
 }
 
+static void note_rewrite(struct rx_redis_sink *s, uint32_t written)
+{
+	if (!s->rewriting)
+		return;
+	s->rewrite_hashes += written;
+	s->rewrite_flushes++;
+	if (s->stats.buckets_behind > 0)
+		return;
+	s->rewriting = false;
+	if (s->rewrite_hashes > 0)
+		rx_log(RX_LOG_INFO, "redis: full state written: %llu minute and day hashes over %u %s",
+		    (unsigned long long)s->rewrite_hashes, s->rewrite_flushes,
+		    s->rewrite_flushes == 1 ? "flush" : "flushes");
+}
+
 void rx_redis_sink_flush(struct rx_redis_sink *s, struct rx_engine *e, const char *summary)
 {
 	struct cmd *set, *del;
@@ -588,11 +636,16 @@ void rx_redis_sink_flush(struct rx_redis_sink *s, struct rx_engine *e, const cha
 	if (s->need_full) {
 		rx_windows_touch_buckets(e->windows);
 		s->need_full = false;
+		s->seats_rewrite = true;
+		s->rewriting = true;
+		s->rewrite_hashes = s->rewrite_flushes = 0;
 	}
 	s->flush_started = rx_monotonic_ms();
 	flush_windows(s, e, set, del);
-	b = (struct bucket_ctx){ s, e, set, del };
-	rx_windows_dirty_buckets(e->windows, bucket_cb, &b);
+	b = (struct bucket_ctx){ s, e, set, del, 0 };
+	s->stats.buckets_behind = rx_windows_dirty_buckets(e->windows, bucket_cb, &b,
+	    BUCKETS_PER_FLUSH);
+	note_rewrite(s, b.written);
 	flush_live(s, e, set);
 	cmd_reset(set);
 	cmd_add(set, "PUBLISH", 7);

@@ -98,6 +98,20 @@ class Redis:
         flat = self.cmd("HGETALL", key) or []
         return {flat[i].decode(): flat[i + 1].decode() for i in range(0, len(flat), 2)}
 
+    def hgetall_many(self, keys):
+        """{key: hash} of many keys over one pipelined connection."""
+        with socket.create_connection(("127.0.0.1", self.port), timeout=30) as s:
+            f = s.makefile("rb")
+            if self.password:
+                s.sendall(_resp(["AUTH", self.password]))
+                _read(f)
+            s.sendall(b"".join(_resp(["HGETALL", k]) for k in keys))
+            out = {}
+            for k in keys:
+                flat = _read(f) or []
+                out[k] = {flat[i].decode(): flat[i + 1].decode() for i in range(0, len(flat), 2)}
+            return out
+
     def keys(self, pattern="*"):
         return sorted(k.decode() for k in self.cmd("KEYS", pattern) or [])
 

@@ -333,7 +333,7 @@ Test(window, minute_and_day_buckets_are_keyed_by_local_time)
 	answered_at(LOCAL(23, 59) + 30 * S);     /* 2026-03-01 15:59:30 UTC */
 	answered_at(LOCAL(23, 59) + 59 * S + 999);
 	answered_at(LOCAL(24, 0) + 30 * S);      /* 2026-03-01 16:00:30 UTC */
-	rx_windows_dirty_buckets(fx.w, bucket_cb, &seen);
+	rx_windows_dirty_buckets(fx.w, bucket_cb, &seen, UINT32_MAX);
 	expect_i64(bucket_answered(&seen, false, 202603022359LL), 2);
 	expect_i64(bucket_answered(&seen, false, 202603030000LL), 1);
 	expect_i64(bucket_answered(&seen, true, 20260302), 2);
@@ -354,13 +354,37 @@ Test(window, buckets_are_reported_once_until_touched)
 	struct bucket_seen first = { 0 }, second = { 0 }, touched = { 0 };
 
 	answered_at(LOCAL(9, 0));
-	rx_windows_dirty_buckets(fx.w, bucket_cb, &first);
-	rx_windows_dirty_buckets(fx.w, bucket_cb, &second);
+	rx_windows_dirty_buckets(fx.w, bucket_cb, &first, UINT32_MAX);
+	rx_windows_dirty_buckets(fx.w, bucket_cb, &second, UINT32_MAX);
 	cr_expect_gt(first.n, 0);
 	expect_i64(second.n, 0);
 	rx_windows_touch_buckets(fx.w);
-	rx_windows_dirty_buckets(fx.w, bucket_cb, &touched);
+	rx_windows_dirty_buckets(fx.w, bucket_cb, &touched, UINT32_MAX);
 	expect_i64(touched.n, first.n);
+}
+
+Test(window, a_bounded_rewrite_goes_newest_first_and_leaves_the_rest_dirty)
+{
+	struct bucket_seen all = { 0 }, part = { 0 }, rest = { 0 }, none = { 0 };
+	uint32_t left;
+
+	answered_at(LOCAL(9, 0));
+	answered_at(LOCAL(9, 1));
+	answered_at(LOCAL(9, 2));
+	rx_windows_dirty_buckets(fx.w, bucket_cb, &all, UINT32_MAX);
+	rx_windows_touch_buckets(fx.w);
+	left = rx_windows_dirty_buckets(fx.w, bucket_cb, &part, 2);
+	expect_i64(part.n, 2);
+	expect_i64(left, all.n - 2);
+	/* the 09:02 minute was counted last: it is handed out first */
+	cr_expect(!part.b[0].day && part.b[0].code == 202603020902LL,
+	    "first bucket out: day %d code %" PRId64, part.b[0].day, part.b[0].code);
+	answered_at(LOCAL(9, 2) + 30 * S);   /* a new fact dirties a bucket already written */
+	left = rx_windows_dirty_buckets(fx.w, bucket_cb, &rest, UINT32_MAX);
+	expect_i64(left, 0);
+	cr_expect_geq(rest.n, all.n - 2);
+	expect_i64(rx_windows_dirty_buckets(fx.w, bucket_cb, &none, UINT32_MAX), 0);
+	expect_i64(none.n, 0);
 }
 
 /* ---- scopes ---- */
@@ -419,11 +443,11 @@ Test(window, minute_buckets_older_than_48_hours_are_dropped_day_buckets_kept)
 	struct bucket_seen clean = { 0 }, seen = { 0 };
 
 	answered_at(LOCAL(9, 0));
-	rx_windows_dirty_buckets(fx.w, bucket_cb, &clean);
+	rx_windows_dirty_buckets(fx.w, bucket_cb, &clean, UINT32_MAX);
 	for (int h = 1; h <= 50; h++)
 		rx_windows_roll(fx.w, LOCAL(9, 0) + h * HOUR);
 	rx_windows_touch_buckets(fx.w);
-	rx_windows_dirty_buckets(fx.w, bucket_cb, &seen);
+	rx_windows_dirty_buckets(fx.w, bucket_cb, &seen, UINT32_MAX);
 	for (int i = 0; i < seen.n; i++)
 		cr_expect(seen.b[i].day, "minute bucket %" PRId64 " kept after 50 hours", seen.b[i].code);
 	expect_i64(bucket_answered(&seen, true, 20260302), 1);

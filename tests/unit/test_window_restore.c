@@ -136,7 +136,7 @@ Test(window_restore, minute_fills_its_bucket_clean_and_facts_add_on_top)
 	expect_i64(rx_windows_bucket(w, false, CODE(10, 0), RX_SCOPE_GLOBAL_INDEX)->outcomes[0].count, 3);
 	cr_expect_null(rx_windows_bucket(w, true, 20260302, RX_SCOPE_GLOBAL_INDEX),
 	    "a minute does not fill its day: the day comes back from its own hash");
-	rx_windows_dirty_buckets(w, count_bucket, &dirty);
+	rx_windows_dirty_buckets(w, count_bucket, &dirty, UINT32_MAX);
 	expect_i64(dirty, 0);
 
 	memset(&f, 0, sizeof f);
@@ -150,7 +150,7 @@ Test(window_restore, minute_fills_its_bucket_clean_and_facts_add_on_top)
 	expect_i64(rx_windows_bucket(w, false, CODE(10, 0), RX_SCOPE_GLOBAL_INDEX)->c.wait_ms, 35 * S);
 	expect_i64(answered_in(RX_WIN_15M), 4);
 	expect_i64(answered_in(RX_WIN_TODAY), 4);
-	rx_windows_dirty_buckets(w, count_bucket, &dirty);
+	rx_windows_dirty_buckets(w, count_bucket, &dirty, UINT32_MAX);
 	expect_i64(dirty, 4);   /* the fact's minute and day, global and queue */
 }
 
