@@ -1,8 +1,10 @@
 """rexiand under abuse: 10,000 concurrent feed connections, a flood of calls that never
 end (--max-calls), a 1 GiB line without a newline, an HTTP client that never finishes its
-headers, and a Redis that stalls (DEBUG SLEEP). Nothing crashes, memory stays bounded,
+headers, a Redis that stalls (DEBUG SLEEP) and one that answers nothing (SIGSTOP). Nothing crashes, memory stays bounded,
 other clients are served, and every refusal shows in /metrics."""
+import os
 import resource
+import signal
 import socket
 import time
 
@@ -94,6 +96,32 @@ try:
           f"skipped flushes are counted: {skipped} -> {metric(d, 'rexian_redis_flushes_skipped_total')}, "
           f"flushes {metric(d, 'rexian_redis_flushes_total')}")
     check(wait_for(lambda: redis.hgetall("rexian:live").get("waiting") is not None, timeout=10), "flushes resume")
+
+    # 5. Redis answers nothing at all for 5 s (stopped; the kernel still takes the bytes):
+    # ingest goes on, flushes coalesce instead of piling up, and Redis catches up after
+    skipped = metric(d, "rexian_redis_flushes_skipped_total")
+    stale_before = d.live()["windows"]["all"]["global"]["stale"]
+    before = rss_kb(d.proc.pid)
+    os.kill(redis.proc.pid, signal.SIGSTOP)
+    try:
+        with socket.create_connection(("127.0.0.1", d.feed_port)) as s:
+            s.sendall(b"".join(b'{"ts":1772420002,"event":"offer","call":"mute-%d","queue":"12345"}\n' % i
+                               for i in range(50)))
+        check(wait_for(lambda: d.live()["ingest"]["events"] == events + 52, timeout=2),
+              "ingest goes on while Redis is mute")
+        time.sleep(5)
+        check(metric(d, "rexian_redis_flushes_skipped_total") >= skipped + 20,
+              f"flushes coalesce: {skipped} -> {metric(d, 'rexian_redis_flushes_skipped_total')} skipped")
+        grown = rss_kb(d.proc.pid) - before
+        check(grown < 8 * 1024, f"nothing piles up while Redis is mute: +{grown} KB")
+    finally:
+        os.kill(redis.proc.pid, signal.SIGCONT)
+    # at --max-calls, each new offer closes the oldest call as stale: 50 more than before
+    stale = d.live()["windows"]["all"]["global"]["stale"]
+    check(stale == stale_before + 50, f"stale {stale_before} -> {stale}")
+    check(wait_for(lambda: redis.hgetall("rexian:all:global").get("stale") == str(stale), timeout=15),
+          f"Redis catches up once it answers: stale {redis.hgetall('rexian:all:global').get('stale')} "
+          f"-> {stale}")
     check(d.proc.poll() is None, "still running")
 finally:
     code = d.stop()
