@@ -46,6 +46,8 @@ unsigned long rx_http_api_requests(const struct rx_http_api *h);
  * Failures are counted (rx_http_api_auth_failures) and answered 401. */
 void rx_http_api_set_auth(struct rx_http_api *h, const struct rx_secret *credential);
 unsigned long rx_http_api_auth_failures(const struct rx_http_api *h);
+/* Times accepting paused for want of descriptors (accept_guard.h). */
+unsigned long rx_http_api_accept_pauses(const struct rx_http_api *h);
 /* Serve HTTPS instead (tls borrowed); set before the loop runs. */
 void rx_http_api_set_tls(struct rx_http_api *h, struct rx_tls *tls);
 

@@ -35,6 +35,7 @@ struct rx_listener_stats {
 	uint64_t accepted;
 	uint64_t refused;        /* over max_conns */
 	uint64_t auth_failed;    /* closed for a missing or wrong auth line */
+	uint64_t accept_pauses;  /* accept() failed for want of descriptors: paused 1 s */
 	uint32_t open;
 	uint64_t lines, events, errors;
 };

@@ -18,6 +18,7 @@ struct rx_prom_health {
 	uint64_t feeds_auth_failed;
 	uint32_t feeds_open;
 	uint64_t http_auth_failed;
+	uint64_t feeds_accept_pauses, http_accept_pauses;
 	bool redis_enabled;
 	bool redis_up;
 	uint64_t redis_reconnects, redis_errors, redis_flushes, redis_flushes_skipped;

@@ -226,9 +226,11 @@ static int api_metrics(struct rx_jsonw *w, void *arg)
 		rx_listener_stats(d->listeners[i], &ls);
 		h.feeds_refused += ls.refused;
 		h.feeds_auth_failed += ls.auth_failed;
+		h.feeds_accept_pauses += ls.accept_pauses;
 		h.feeds_open += ls.open;
 	}
 	h.http_auth_failed = d->http ? rx_http_api_auth_failures(d->http) : 0;
+	h.http_accept_pauses = d->http ? rx_http_api_accept_pauses(d->http) : 0;
 	if (rs != NULL) {
 		h.redis_enabled = true;
 		h.redis_up = rs->connected;

@@ -28,6 +28,7 @@
 #include <event2/listener.h>
 #include <event2/util.h>
 
+#include "rexian/accept_guard.h"
 #include "rexian/feed.h"
 #include "rexian/log.h"
 #include "rexian/secret.h"
@@ -48,6 +49,7 @@ struct conn {
 struct rx_listener {
 	struct event_base *base;
 	struct evconnlistener *evl;
+	struct rx_accept_guard *guard;
 	struct rx_feed_decoder *dec;
 	struct rx_listener_hooks hooks;
 	struct rx_listener_stats stats;
@@ -270,6 +272,7 @@ struct rx_listener *rx_listener_new(struct event_base *base, const char *url,
 	struct rx_ratelimit rl = RX_RATELIMIT_INIT(10000, 10);
 	struct sockaddr_storage ss;
 	int sslen;
+	char what[300];
 
 	if (l == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -298,6 +301,11 @@ struct rx_listener *rx_listener_new(struct event_base *base, const char *url,
 		snprintf(err, errlen, "cannot listen on %s: %s", url, strerror(errno));
 		goto fail;
 	}
+	snprintf(what, sizeof what, "feed: %s", url);
+	if ((l->guard = rx_accept_guard_new(base, l->evl, what)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
 	return l;
 fail:
 	rx_listener_free(l);
@@ -307,6 +315,8 @@ fail:
 void rx_listener_stop(struct rx_listener *l)
 {
 	if (l->evl != NULL) {
+		rx_accept_guard_free(l->guard);
+		l->guard = NULL;
 		evconnlistener_free(l->evl);
 		l->evl = NULL;
 		if (l->unix_path[0] != '\0')
@@ -337,6 +347,7 @@ void rx_listener_free(struct rx_listener *l)
 void rx_listener_stats(const struct rx_listener *l, struct rx_listener_stats *out)
 {
 	*out = l->stats;
+	out->accept_pauses = rx_accept_guard_pauses(l->guard);
 	for (const struct conn *c = l->conns; c != NULL; c = c->next)
 		out->lines += rx_feed_stats(c->feed)->lines;
 }

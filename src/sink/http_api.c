@@ -20,6 +20,7 @@
 #include <event2/keyvalq_struct.h>
 #include <event2/util.h>
 
+#include "rexian/accept_guard.h"
 #include "rexian/secret.h"
 #include "rexian/tls.h"
 
@@ -34,6 +35,7 @@ struct stream_client {
 
 struct rx_http_api {
 	struct evhttp *http;
+	struct rx_accept_guard *guard;
 	const struct rx_http_route *routes;
 	size_t nroutes;
 	void *arg;
@@ -146,7 +148,8 @@ struct rx_http_api *rx_http_api_new(struct event_base *base, const char *addr,
     const struct rx_http_route *routes, size_t nroutes, void *arg, char *err, size_t errlen)
 {
 	struct rx_http_api *h = calloc(1, sizeof *h);
-	char host[256];
+	struct evhttp_bound_socket *bound;
+	char host[256], what[300];
 	unsigned short port;
 
 	if (h == NULL || split_addr(addr, host, sizeof host, &port) != 0) {
@@ -168,8 +171,15 @@ struct rx_http_api *rx_http_api_new(struct event_base *base, const char *addr,
 	evhttp_set_allowed_methods(h->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_POST |
 	    EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS);
 	evhttp_set_gencb(h->http, request_cb, h);
-	if (evhttp_bind_socket(h->http, host, port) != 0) {
+	if ((bound = evhttp_bind_socket_with_handle(h->http, host, port)) == NULL) {
 		snprintf(err, errlen, "cannot listen for HTTP on %s", addr);
+		rx_http_api_free(h);
+		return NULL;
+	}
+	snprintf(what, sizeof what, "http: %s", addr);
+	h->guard = rx_accept_guard_new(base, evhttp_bound_socket_get_listener(bound), what);
+	if (h->guard == NULL) {
+		snprintf(err, errlen, "out of memory");
 		rx_http_api_free(h);
 		return NULL;
 	}
@@ -184,6 +194,7 @@ void rx_http_api_free(struct rx_http_api *h)
 		evhttp_connection_set_closecb(c->conn, NULL, NULL);
 		evhttp_send_reply_end(c->req);   /* a clean end of stream, not a cut */
 	}
+	rx_accept_guard_free(h->guard);
 	evhttp_free(h->http);   /* frees the stream clients' connections */
 	while (h->clients != NULL) {
 		struct stream_client *c = h->clients;
@@ -202,6 +213,11 @@ unsigned long rx_http_api_requests(const struct rx_http_api *h)
 unsigned long rx_http_api_auth_failures(const struct rx_http_api *h)
 {
 	return h->auth_failed;
+}
+
+unsigned long rx_http_api_accept_pauses(const struct rx_http_api *h)
+{
+	return (unsigned long)rx_accept_guard_pauses(h->guard);
 }
 
 void rx_http_api_set_auth(struct rx_http_api *h, const struct rx_secret *credential)

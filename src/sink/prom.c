@@ -188,6 +188,8 @@ static void write_health(struct rx_jsonw *o, struct rx_engine *e, const struct r
 	one(o, "rexian_feed_connections", "gauge", "Feed connections open now.", (double)h->feeds_open);
 	one(o, "rexian_feed_auth_failures_total", "counter", "Feed connections closed for a missing or wrong token.", (double)h->feeds_auth_failed);
 	one(o, "rexian_http_auth_failures_total", "counter", "HTTP requests refused for missing or wrong credentials.", (double)h->http_auth_failed);
+	one(o, "rexian_feed_accept_pauses_total", "counter", "Times feed listeners stopped accepting for 1 s, out of file descriptors or memory.", (double)h->feeds_accept_pauses);
+	one(o, "rexian_http_accept_pauses_total", "counter", "Times the HTTP listener stopped accepting for 1 s, out of file descriptors or memory.", (double)h->http_accept_pauses);
 	if (h->redis_enabled) {
 		one(o, "rexian_redis_up", "gauge", "1 while connected to Redis.", h->redis_up ? 1 : 0);
 		one(o, "rexian_redis_reconnects_total", "counter", "Redis connection failures and losses.", (double)h->redis_reconnects);
