@@ -187,6 +187,14 @@ def _read(f):
     raise RuntimeError("bad RESP reply %r" % line)
 
 
+def metric_of(text, name):
+    """The value of an unlabelled sample in a Prometheus text exposition (bytes), or None."""
+    for line in text.decode().splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[1])
+    return None
+
+
 class Rexiand:
     """A rexiand on free loopback ports, its log in a temp file."""
 
@@ -215,6 +223,9 @@ class Rexiand:
 
     def live(self):
         return json.loads(self.get("/api/live"))
+
+    def metric(self, name):
+        return metric_of(self.get("/metrics"), name)
 
     def send(self, data, chunk=65536, conns=1):
         """Sends the feed split across `conns` connections, line-aligned, in order."""

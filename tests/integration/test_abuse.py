@@ -23,13 +23,6 @@ def rss_kb(pid):
     return -1
 
 
-def metric(d, name):
-    for line in d.get("/metrics").decode().splitlines():
-        if line.startswith(name + " "):
-            return float(line.split()[1])
-    return None
-
-
 redis = Redis().start()
 d = Rexiand(f"redis://127.0.0.1:{redis.port}", ["--clock", "event", "--max-calls", "3000"]).start()
 try:
@@ -39,15 +32,15 @@ try:
         s = socket.create_connection(("127.0.0.1", d.feed_port))
         s.sendall(b'{"ts":%d,"event":"offer","call":"conn-%d","queue":"12345"}\n' % (1772409600 + i // 100, i))
         socks.append(s)
-    check(wait_for(lambda: metric(d, "rexian_feed_connections") == CONNS, timeout=60),
-          f"{CONNS} connections open at once: {metric(d, 'rexian_feed_connections')}")
+    check(wait_for(lambda: d.metric("rexian_feed_connections") == CONNS, timeout=60),
+          f"{CONNS} connections open at once: {d.metric('rexian_feed_connections')}")
     check(wait_for(lambda: d.live()["ingest"]["events"] == CONNS, timeout=30), "every connection's line counted")
     # the flood of never-ending calls is capped by --max-calls: the oldest are closed as stale
     check(d.live()["ingest"]["calls_in_flight"] <= 3000, "calls in flight bounded by --max-calls")
     check(d.live()["ingest"]["evicted"] >= CONNS - 3000, f"evictions counted: {d.live()['ingest']['evicted']}")
     for s in socks:
         s.close()
-    check(wait_for(lambda: metric(d, "rexian_feed_connections") == 0, timeout=30), "all closed")
+    check(wait_for(lambda: d.metric("rexian_feed_connections") == 0, timeout=30), "all closed")
     # more such calls, one at a time with heartbeats between (a flood read slowly): calls are
     # still at --max-calls, so it is the same flood, not a new one each time
     events = CONNS
@@ -57,8 +50,8 @@ try:
                       % (1772409600 + CONNS // 100, i))
         events += 1
         check(wait_for(lambda: d.live()["ingest"]["events"] == events, timeout=60), "a late call counted")
-        flushes = metric(d, "rexian_redis_flushes_total")
-        check(wait_for(lambda: metric(d, "rexian_redis_flushes_total") >= flushes + 2, timeout=60),
+        flushes = d.metric("rexian_redis_flushes_total")
+        check(wait_for(lambda: d.metric("rexian_redis_flushes_total") >= flushes + 2, timeout=60),
               "heartbeats go on")
     log = d.read_log()
     check(log.count("more than --max-calls") == 1, "the flood is logged once")
@@ -83,7 +76,7 @@ try:
     slow.close()
 
     # 4. Redis stalls for 2 s: ingest goes on, flushes are skipped and counted, then resume
-    skipped = metric(d, "rexian_redis_flushes_skipped_total")
+    skipped = d.metric("rexian_redis_flushes_skipped_total")
     stall = socket.create_connection(("127.0.0.1", redis.port))
     stall.sendall(b"DEBUG SLEEP 2\r\n")
     time.sleep(0.2)
@@ -92,14 +85,14 @@ try:
     check(wait_for(lambda: d.live()["ingest"]["events"] == events + 2, timeout=1.5), "ingest does not wait on Redis")
     stall.recv(100)
     stall.close()
-    check(metric(d, "rexian_redis_flushes_skipped_total") > skipped,
-          f"skipped flushes are counted: {skipped} -> {metric(d, 'rexian_redis_flushes_skipped_total')}, "
-          f"flushes {metric(d, 'rexian_redis_flushes_total')}")
+    check(d.metric("rexian_redis_flushes_skipped_total") > skipped,
+          f"skipped flushes are counted: {skipped} -> {d.metric('rexian_redis_flushes_skipped_total')}, "
+          f"flushes {d.metric('rexian_redis_flushes_total')}")
     check(wait_for(lambda: redis.hgetall("rexian:live").get("waiting") is not None, timeout=10), "flushes resume")
 
     # 5. Redis answers nothing at all for 5 s (stopped; the kernel still takes the bytes):
     # ingest goes on, flushes coalesce instead of piling up, and Redis catches up after
-    skipped = metric(d, "rexian_redis_flushes_skipped_total")
+    skipped = d.metric("rexian_redis_flushes_skipped_total")
     stale_before = d.live()["windows"]["all"]["global"]["stale"]
     before = rss_kb(d.proc.pid)
     os.kill(redis.proc.pid, signal.SIGSTOP)
@@ -110,8 +103,8 @@ try:
         check(wait_for(lambda: d.live()["ingest"]["events"] == events + 52, timeout=2),
               "ingest goes on while Redis is mute")
         time.sleep(5)
-        check(metric(d, "rexian_redis_flushes_skipped_total") >= skipped + 20,
-              f"flushes coalesce: {skipped} -> {metric(d, 'rexian_redis_flushes_skipped_total')} skipped")
+        check(d.metric("rexian_redis_flushes_skipped_total") >= skipped + 20,
+              f"flushes coalesce: {skipped} -> {d.metric('rexian_redis_flushes_skipped_total')} skipped")
         grown = rss_kb(d.proc.pid) - before
         check(grown < 8 * 1024, f"nothing piles up while Redis is mute: +{grown} KB")
     finally:

@@ -26,7 +26,7 @@ import urllib.error
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import (REXIAND, Redis, check, finish, free_port, make_feed, replay,  # noqa: E402
+from harness import (REXIAND, Redis, check, finish, free_port, make_feed, metric_of, replay,  # noqa: E402
                      same_figures, wait_for, json_metrics_for_redis, redis_hash_as_metrics)
 
 TOKEN = "feed-token-7f3a9c"
@@ -99,10 +99,7 @@ class Daemon:
             return r.read()
 
     def metric(self, name):
-        for line in self.get("/metrics").decode().splitlines():
-            if line.startswith(name + " "):
-                return float(line.split()[1])
-        return None
+        return metric_of(self.get("/metrics"), name)
 
     def stop(self):
         self.proc.terminate()

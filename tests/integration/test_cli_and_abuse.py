@@ -8,7 +8,7 @@ import tempfile
 import threading
 import time
 
-from harness import REXIAN, REXIAND, Redis, Rexiand, check, finish, free_port, wait_for
+from harness import REXIAN, REXIAND, Redis, Rexiand, check, finish, wait_for
 
 # replay: unreadable file and bad arguments exit non-zero with one line; bad lines exit 0
 r = subprocess.run([REXIAN, "replay", "/nonexistent/feed"], capture_output=True, text=True)

@@ -35,19 +35,12 @@ def journal_lines():
     return n
 
 
-def metric(name):
-    for line in d.get("/metrics").decode().splitlines():
-        if line.startswith(name + " "):
-            return float(line.split()[1])
-    return None
-
-
 def all_read_and_on_disk():
     """Waits (rexiand may be slow: valgrind) until this rexiand has read every line sent to
     it and its journal file holds every event it appended."""
     check(wait_for(lambda: d.live()["ingest"]["lines"] == sent, timeout=120),
           f"rexiand read the {sent} lines sent to it")
-    appended = metric("rexian_journal_events_total")
+    appended = d.metric("rexian_journal_events_total")
     check(wait_for(lambda: journal_lines() >= on_disk_at_start + appended, timeout=60),
           f"{appended} journaled events on disk")
 

@@ -6,8 +6,6 @@ import os
 import socket
 import tempfile
 import time
-import urllib.error
-import urllib.request
 
 from harness import Redis, Rexiand, check, finish, wait_for
 

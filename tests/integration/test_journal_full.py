@@ -10,9 +10,7 @@ write fails with ENOSPC (as on a full file system). It is made after rexiand has
 import http.server
 import json
 import os
-import re
 import shutil
-import socket
 import tempfile
 import threading
 import time
@@ -35,11 +33,6 @@ class Webhook(http.server.BaseHTTPRequestHandler):
 
     def log_message(self, *args):
         pass
-
-
-def metric(d, name):
-    m = re.search(rb"^%s (\S+)$" % name.encode(), d.get("/metrics"), re.M)
-    return float(m.group(1)) if m else None
 
 
 def journal_alerts(where):
@@ -74,13 +67,13 @@ try:
     d.start()
     sub = Subscriber(redis.port, "SUBSCRIBE", "rexian:alerts")
     sub.start()
-    check(metric(d, "rexian_journal_failing") == 0, "journal healthy at start")
+    check(d.metric("rexian_journal_failing") == 0, "journal healthy at start")
     os.symlink("/dev/full", os.path.join(journal, DAY_FILE))
 
     # --- the disk is full ---
     send_in_spells(d, lines[:half], 5)
-    check(wait_for(lambda: metric(d, "rexian_journal_failing") == 1, 5), "/metrics: failing 1")
-    errors = metric(d, "rexian_journal_write_errors_total")
+    check(wait_for(lambda: d.metric("rexian_journal_failing") == 1, 5), "/metrics: failing 1")
+    errors = d.metric("rexian_journal_write_errors_total")
     check(errors is not None and errors >= 100, f"/metrics: every refused event counted ({errors})")
     check(wait_for(lambda: journal_alerts(json.loads(d.get("/api/alerts"))["firing"]), 5),
           "/api/alerts: journal_failing firing")
@@ -96,9 +89,9 @@ try:
                                "No space left" in a["annotations"]["summary"]
                                for p in Webhook.posts for a in p), 5),
           f"the webhook got a critical journal_failing alert naming the cause: {Webhook.posts}")
-    still = metric(d, "rexian_journal_failing")
+    still = d.metric("rexian_journal_failing")
     time.sleep(0.5)   # quiet heartbeats on a full disk
-    check(still == 1 and metric(d, "rexian_journal_failing") == 1, "a quiet spell is no recovery")
+    check(still == 1 and d.metric("rexian_journal_failing") == 1, "a quiet spell is no recovery")
 
     # counting goes on: the first half counted as if nothing were wrong
     offered = d.live()["windows"]["all"]["global"]["offered"]
@@ -107,7 +100,7 @@ try:
     # --- the disk has room again ---
     os.unlink(os.path.join(journal, DAY_FILE))
     send_in_spells(d, lines[half:], 3)
-    check(wait_for(lambda: metric(d, "rexian_journal_failing") == 0, 5), "/metrics: failing back to 0")
+    check(wait_for(lambda: d.metric("rexian_journal_failing") == 0, 5), "/metrics: failing back to 0")
     check(wait_for(lambda: not journal_alerts(json.loads(d.get("/api/alerts"))["firing"]), 5),
           "the alert is no longer firing")
     recent = journal_alerts(json.loads(d.get("/api/alerts"))["recent"])

@@ -64,13 +64,6 @@ finally:
     os.unlink(path)
 
 
-def metric(d, name):
-    for line in d.get("/metrics").decode().splitlines():
-        if line.startswith(name + " "):
-            return float(line.split()[1])
-    return None
-
-
 def bucket_hashes(redis):
     keys = redis.keys("rexian:min:*") + redis.keys("rexian:day:*")
     got = redis.hgetall_many(keys)
@@ -87,12 +80,12 @@ try:
     d.send(big)
     check(wait_for(lambda: d.live()["ingest"]["lines"] == nlines, timeout=120), "the big feed is read")
     time.sleep(1.5)   # idle: the event clock settles
-    check(wait_for(lambda: metric(d, "rexian_redis_buckets_behind") == 0 and
+    check(wait_for(lambda: d.metric("rexian_redis_buckets_behind") == 0 and
                    redis.hgetall("rexian:all:global").get("offered") ==
                    str(d.live()["windows"]["all"]["global"]["offered"]), timeout=60),
           "the big feed is in Redis")
-    flushes = metric(d, "rexian_redis_flushes_total")
-    check(wait_for(lambda: metric(d, "rexian_redis_flushes_total") >= flushes + 2), "flushes go on")
+    flushes = d.metric("rexian_redis_flushes_total")
+    check(wait_for(lambda: d.metric("rexian_redis_flushes_total") >= flushes + 2), "flushes go on")
     before = bucket_hashes(redis)
     check(len(before) > 20000, f"more hashes than one flush writes: {len(before)}")
     done = re.compile(r"full state written: (\d+) minute and day hashes over (\d+) flush")
@@ -103,9 +96,9 @@ try:
     written, flushes = map(int, done.findall(d.read_log())[-1])
     check(written == len(before) and flushes >= 2,
           f"{written} hashes over {flushes} flushes, {len(before)} in Redis before")
-    check(wait_for(lambda: metric(d, "rexian_redis_buckets_behind") == 0, timeout=10), "none left behind")
-    flushes = metric(d, "rexian_redis_flushes_total")
-    check(wait_for(lambda: metric(d, "rexian_redis_flushes_total") >= flushes + 2), "flushes go on")
+    check(wait_for(lambda: d.metric("rexian_redis_buckets_behind") == 0, timeout=10), "none left behind")
+    flushes = d.metric("rexian_redis_flushes_total")
+    check(wait_for(lambda: d.metric("rexian_redis_flushes_total") >= flushes + 2), "flushes go on")
     after = bucket_hashes(redis)
     check(set(after) == set(before), f"the same keys: {len(after)} after, {len(before)} before")
     differ = [k for k in before if after.get(k) != before[k]]
