@@ -7,15 +7,11 @@
  */
 #include "rexian/redis_sink.h"
 
-#include <errno.h>
 #include <math.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 
 #include <event2/event.h>
 #include <hiredis/adapters/libevent.h>
@@ -34,7 +30,6 @@
  * does not jump, and the live figures keep their pace; the newest minutes go first. */
 #define BUCKETS_PER_FLUSH 20000
 #define CMD_ARGS 96
-#define REDIS_UNACKED_MS 30000
 
 /* Seats logged in, sampled at each flush, per minute: kept here for the minute hashes' TTL
  * so that a Redis that lost them gets them back with the rest of the state. */
@@ -174,31 +169,6 @@ static void went_down(struct rx_redis_sink *s, const char *why)
 	schedule_retry(s);
 }
 
-/*
- * A Redis that is alive but slow or stopped is waited for: its replies come in order, and
- * flushes coalesce meanwhile. One that vanished (host gone, no reset) would hold the
- * connection for the kernel's retransmission limit, about 15 minutes: keepalive probes an
- * idle connection, TCP_USER_TIMEOUT bounds data left unacknowledged, and the connection
- * drops and is retried within about a minute.
- */
-static void watch_peer(struct rx_redis_sink *s)
-{
-	const int on = 1, idle_s = 15, probe_s = 5, probes = 3;
-	const unsigned int unacked_ms = REDIS_UNACKED_MS;
-	int fd;
-
-	if (s->unix_path[0] != '\0' || s->ctx == NULL)
-		return;
-	fd = s->ctx->c.fd;
-	if (setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on) != 0 ||
-	    setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle_s, sizeof idle_s) != 0 ||
-	    setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &probe_s, sizeof probe_s) != 0 ||
-	    setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &probes, sizeof probes) != 0 ||
-	    setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &unacked_ms, sizeof unacked_ms) != 0)
-		rx_log(RX_LOG_WARN, "redis: cannot set TCP keepalive or user timeout: %s",
-		    strerror(errno));
-}
-
 static void connect_cb(const redisAsyncContext *ctx, int status)
 {
 	struct rx_redis_sink *s = ctx->data;
@@ -212,7 +182,6 @@ static void connect_cb(const redisAsyncContext *ctx, int status)
 	}
 	s->stats.connected = true;
 	s->stats.connects++;
-	watch_peer(s);
 	s->need_full = true;
 	s->backoff_ms = BACKOFF_MIN_MS;
 	if (s->down_logged)
